@@ -1,0 +1,15 @@
+/**
+ * @module cluster/constants
+ * Limits and defaults of the cluster link, each with its unit and reason (STYLE rule 7).
+ * Does not: hold per-deployment settings (those live in `src/config`).
+ */
+
+/**
+ * Largest link frame, in bytes (type + payload). A peer message is at most 65535 bytes (BOLT 8) and
+ * travels with a connection id and a small TLV tail; graph snapshot chunks are cut below this too.
+ * 1 MiB keeps a hostile or broken link from making either side buffer more than one such frame.
+ */
+export const MAX_LINK_FRAME_BYTES = 1 << 20;
+
+/** Default TCP port of the cluster link (DESIGN §3); eclair's cluster used 25520 for Akka too. */
+export const DEFAULT_LINK_PORT = 25520;

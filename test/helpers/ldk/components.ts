@@ -1,0 +1,129 @@
+/**
+ * @module test/helpers/ldk/components
+ * Builds the in-process LDK object graph of one test peer: the simplest correct setup of each part
+ * LDK needs to run a `ChannelManager` behind a `PeerManager`.
+ *
+ *   KeysManager(seed) ──► node id, signer, entropy
+ *   FeeEstimator (constant 253 sat/kW) · Broadcaster (records txs) · Logger (records lines)
+ *   ChainMonitor(in-memory Persist that completes at once) ──► ChannelManager(best block = genesis)
+ *   NetworkGraph ──► P2PGossipSync (RoutingMessageHandler) · ProbabilisticScorer ──► DefaultRouter
+ *   PeerManager(ChannelManager, P2PGossipSync, IgnoringMessageHandler for onion + custom messages)
+ *
+ * Does not: touch sockets (see `socket-bridge.ts`), persist anything (channel monitors are dropped:
+ * a harness peer never holds funds), follow a chain (best block stays at genesis), or process events
+ * (see `ldk-node.ts`).
+ */
+import { randomBytes } from 'node:crypto';
+import * as ldk from 'lightningdevkit';
+import { FEE_RATE_SAT_PER_KW } from './constants.js';
+import type { LdkNetworkName } from './init-requirements.js';
+
+/** LDK's `Network` value for each harness network name. */
+const NETWORK: Readonly<Record<LdkNetworkName, ldk.Network>> = {
+  bitcoin: ldk.Network.LDKNetwork_Bitcoin,
+  testnet: ldk.Network.LDKNetwork_Testnet,
+  regtest: ldk.Network.LDKNetwork_Regtest,
+  signet: ldk.Network.LDKNetwork_Signet,
+};
+
+/** What `buildLdkComponents` needs: all plain values and callbacks, no LDK types. */
+export interface LdkComponentOptions {
+  /** 32-byte KeysManager seed; the node id derives from it. Random when absent. */
+  readonly seed?: Uint8Array | undefined;
+  /** Chain the node runs on (chain hash in `init`, genesis best block). */
+  readonly network: LdkNetworkName;
+  /** When true, inbound `open_channel` raises `Event_OpenChannelRequest` instead of auto-accepting. */
+  readonly manuallyAcceptInboundChannels: boolean;
+  /** Receives every LDK log record (level and formatted line). */
+  readonly onLog: (level: ldk.Level, line: string) => void;
+  /** Receives every transaction LDK asks to broadcast. */
+  readonly onBroadcast: (tx: Uint8Array) => void;
+}
+
+/** The LDK objects of one peer. Every object stays referenced here so the GC keeps it alive. */
+export interface LdkComponents {
+  readonly network: ldk.Network;
+  readonly logger: ldk.Logger;
+  readonly feeEstimator: ldk.FeeEstimator;
+  readonly broadcaster: ldk.BroadcasterInterface;
+  readonly keysManager: ldk.KeysManager;
+  readonly chainMonitor: ldk.ChainMonitor;
+  readonly networkGraph: ldk.NetworkGraph;
+  readonly gossipSync: ldk.P2PGossipSync;
+  readonly router: ldk.DefaultRouter;
+  readonly messageRouter: ldk.DefaultMessageRouter;
+  readonly channelManager: ldk.ChannelManager;
+  readonly ignorer: ldk.IgnoringMessageHandler;
+  readonly peerManager: ldk.PeerManager;
+}
+
+const LEVEL_NAME: Readonly<Record<ldk.Level, string>> = {
+  [ldk.Level.LDKLevel_Gossip]: 'GOSSIP',
+  [ldk.Level.LDKLevel_Trace]: 'TRACE',
+  [ldk.Level.LDKLevel_Debug]: 'DEBUG',
+  [ldk.Level.LDKLevel_Info]: 'INFO',
+  [ldk.Level.LDKLevel_Warn]: 'WARN',
+  [ldk.Level.LDKLevel_Error]: 'ERROR',
+};
+
+function makeLogger(onLog: LdkComponentOptions['onLog']): ldk.Logger {
+  return ldk.Logger.new_impl({
+    log(record: ldk.Record): void {
+      const level = record.get_level();
+      onLog(level, `${LEVEL_NAME[level]} ${record.get_module_path()}:${record.get_line()} ${record.get_args()}`);
+    },
+  });
+}
+
+/** A `Persist` that keeps nothing and reports every write complete: enough for peers without funds. */
+function makeMemoryPersister(): ldk.Persist {
+  const done = ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed;
+  return ldk.Persist.new_impl({
+    persist_new_channel: () => done,
+    update_persisted_channel: () => done,
+    archive_persisted_channel: () => {},
+  });
+}
+
+/** Router and message router over the node's graph, with LDK's default probabilistic scoring. */
+function makeRouters(graph: ldk.NetworkGraph, logger: ldk.Logger, keys: ldk.KeysManager) {
+  const scorer = ldk.ProbabilisticScorer.constructor_new(
+    ldk.ProbabilisticScoringDecayParameters.constructor_default(), graph, logger);
+  const lockable = ldk.MultiThreadedLockableScore.constructor_new(scorer.as_Score());
+  const router = ldk.DefaultRouter.constructor_new(graph, logger, keys.as_EntropySource(),
+    lockable.as_LockableScore(), ldk.ProbabilisticScoringFeeParameters.constructor_default());
+  const messageRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
+  return { router, messageRouter };
+}
+
+/** Builds one peer's LDK object graph. The WASM module must be loaded first (`ensureLdkLoaded`). */
+export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
+  const network = NETWORK[opts.network];
+  const logger = makeLogger(opts.onLog);
+  const feeEstimator = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: () => FEE_RATE_SAT_PER_KW });
+  const broadcaster = ldk.BroadcasterInterface.new_impl({
+    broadcast_transactions(txs: Uint8Array[]): void { for (const tx of txs) opts.onBroadcast(tx); },
+  });
+  const chainMonitor = ldk.ChainMonitor.constructor_new(ldk.Option_FilterZ.constructor_none(), broadcaster,
+    logger, feeEstimator, makeMemoryPersister());
+  const nowMs = Date.now();
+  const keysManager = ldk.KeysManager.constructor_new(opts.seed ?? new Uint8Array(randomBytes(32)),
+    BigInt(Math.floor(nowMs / 1000)), (nowMs % 1000) * 1_000_000);
+  const networkGraph = ldk.NetworkGraph.constructor_new(network, logger);
+  const gossipSync = ldk.P2PGossipSync.constructor_new(networkGraph, ldk.Option_UtxoLookupZ.constructor_none(), logger);
+  const { router, messageRouter } = makeRouters(networkGraph, logger, keysManager);
+  const config = ldk.UserConfig.constructor_default();
+  config.set_manually_accept_inbound_channels(opts.manuallyAcceptInboundChannels);
+  // Best block = genesis: the harness follows no chain, and LDK only needs a starting point.
+  const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_from_network(network));
+  const channelManager = ldk.ChannelManager.constructor_new(feeEstimator, chainMonitor.as_Watch(), broadcaster,
+    router.as_Router(), messageRouter.as_MessageRouter(), logger, keysManager.as_EntropySource(),
+    keysManager.as_NodeSigner(), keysManager.as_SignerProvider(), config, params, Math.floor(nowMs / 1000));
+  const ignorer = ldk.IgnoringMessageHandler.constructor_new();
+  const peerManager = ldk.PeerManager.constructor_new(channelManager.as_ChannelMessageHandler(),
+    gossipSync.as_RoutingMessageHandler(), ignorer.as_OnionMessageHandler(), ignorer.as_CustomMessageHandler(),
+    Math.floor(nowMs / 1000), keysManager.as_EntropySource().get_secure_random_bytes(), logger,
+    keysManager.as_NodeSigner());
+  return { network, logger, feeEstimator, broadcaster, keysManager, chainMonitor, networkGraph, gossipSync, router, messageRouter,
+    channelManager, ignorer, peerManager };
+}

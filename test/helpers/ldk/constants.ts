@@ -1,0 +1,52 @@
+/**
+ * @module test/helpers/ldk/constants
+ * Every limit and default of the LDK interop harness, each with its unit and reason (STYLE rule 7).
+ *
+ * Does not: configure LDK itself beyond these numbers (see `components.ts`), or apply to production
+ * code: these are test-harness values, tuned for loopback peers on a busy CI box.
+ */
+
+/**
+ * Default interval between `PeerManager.timer_tick_occurred()` calls, in milliseconds.
+ * LDK sends a ping on each tick and drops a peer that has not answered by the next one, and it gives a
+ * connecting peer one tick to finish the BOLT 8 handshake. LDK suggests ~10 s in production; tests
+ * lower it (e.g. 200 ms) to see several ping rounds quickly. Loopback round trips are far below this.
+ * https://docs.rs/lightning/0.1.0/lightning/ln/peer_handler/struct.PeerManager.html#method.timer_tick_occurred
+ */
+export const DEFAULT_TICK_INTERVAL_MS = 10_000;
+
+/**
+ * Largest slice handed to one `PeerManager.read_event` call, in bytes. LDK: "`data` should be on the
+ * order of 4KiB" so that one call does not process too many messages of one peer at once.
+ * https://docs.rs/lightning/0.1.0/lightning/ln/peer_handler/struct.PeerManager.html#method.read_event
+ */
+export const READ_CHUNK_BYTES = 4096;
+
+/**
+ * Fee rate the harness's `FeeEstimator` answers for every confirmation target, in sat per 1000 weight.
+ * 253 is the floor LDK accepts (`FEERATE_FLOOR_SATS_PER_KW`); both harness peers answer the same value,
+ * so neither rejects the other's `open_channel` feerate.
+ * https://docs.rs/lightning/0.1.0/lightning/chain/chaininterface/constant.FEERATE_FLOOR_SATS_PER_KW.html
+ */
+export const FEE_RATE_SAT_PER_KW = 253;
+
+/** How often bounded waits (`waitForPeer`, `waitForEvent`...) re-check their condition, in ms. */
+export const WAIT_POLL_MS = 10;
+
+/** Default bound of every `waitFor*` helper when the caller gives none, in ms. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
+
+/** Bound on `connect()` reaching TCP-connected on loopback, in ms. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Bound on `stop()` waiting for the server and every socket to close, in ms. */
+export const STOP_TIMEOUT_MS = 2_000;
+
+/**
+ * Most LDK log lines kept per node; older lines are dropped first. LDK at Trace level logs a few lines
+ * per message, so this holds a long test's worth while keeping memory bounded.
+ */
+export const MAX_LOG_LINES = 20_000;
+
+/** Most events kept per node; older events are dropped first. */
+export const MAX_EVENTS = 1_000;

@@ -1,0 +1,68 @@
+/**
+ * @module test/helpers/ldk/events
+ * Turns LDK `Event`s into plain, printable records that tests can assert on, and LDK `APIError`s into
+ * their text.
+ *
+ * Does not: act on events (the inbound-channel policy lives in `ldk-node.ts`).
+ */
+import * as ldk from 'lightningdevkit';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** A recorded LDK event. `kind: 'other'` keeps the binding class name of events tests do not use yet. */
+export type LdkEventRecord =
+  | {
+    readonly kind: 'openChannelRequest';
+    readonly counterpartyNodeId: string;
+    readonly temporaryChannelId: string;
+    readonly fundingSats: bigint;
+  }
+  | {
+    readonly kind: 'channelClosed';
+    readonly channelId: string;
+    /** Absent only for events serialised before LDK 0.0.117 (never here). */
+    readonly counterpartyNodeId: string | null;
+    /** LDK's description of the `ClosureReason`. */
+    readonly reason: string;
+    /** The counterparty's `error` text when it closed the channel (`ClosureReason::CounterpartyForceClosed`). */
+    readonly counterpartyMessage: string | null;
+  }
+  | { readonly kind: 'fundingGenerationReady'; readonly temporaryChannelId: string; readonly counterpartyNodeId: string }
+  | { readonly kind: 'other'; readonly name: string };
+
+/** The record of one LDK event. */
+export function recordEvent(event: ldk.Event): LdkEventRecord {
+  if (event instanceof ldk.Event_OpenChannelRequest) {
+    return {
+      kind: 'openChannelRequest',
+      counterpartyNodeId: hex(event.counterparty_node_id),
+      temporaryChannelId: hex(event.temporary_channel_id.get_a()),
+      fundingSats: event.funding_satoshis,
+    };
+  }
+  if (event instanceof ldk.Event_ChannelClosed) {
+    const reason = event.reason;
+    const peerNodeId = event.counterparty_node_id as Uint8Array | null;
+    return {
+      kind: 'channelClosed',
+      channelId: hex(event.channel_id.get_a()),
+      counterpartyNodeId: peerNodeId !== null && peerNodeId.length === 33 ? hex(peerNodeId) : null,
+      reason: reason.to_str(),
+      counterpartyMessage: reason instanceof ldk.ClosureReason_CounterpartyForceClosed ? reason.peer_msg.get_a() : null,
+    };
+  }
+  if (event instanceof ldk.Event_FundingGenerationReady) {
+    return {
+      kind: 'fundingGenerationReady',
+      temporaryChannelId: hex(event.temporary_channel_id.get_a()),
+      counterpartyNodeId: hex(event.counterparty_node_id),
+    };
+  }
+  return { kind: 'other', name: event.constructor.name };
+}
+
+/** The human text of an LDK `APIError` (its `err` field where the variant has one). */
+export function apiErrorText(err: ldk.APIError): string {
+  if ('err' in err && typeof err.err === 'string') return `${err.constructor.name}: ${err.err}`;
+  return err.constructor.name;
+}

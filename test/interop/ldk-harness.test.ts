@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LdkNode } from '../helpers/ldk/ldk-node.js';
-import { CHAIN_HASH_HEX, LDK_REQUIRED_INIT_FEATURES } from '../helpers/ldk/init-requirements.js';
+import { CHAIN_HASH_HEX, LDK_NETWORKS, LDK_REQUIRED_INIT_FEATURES } from '../helpers/ldk/init-requirements.js';
 import { LdkHarnessError } from '../helpers/ldk/errors.js';
 import type { LdkEventRecord } from '../helpers/ldk/events.js';
 
@@ -52,6 +52,17 @@ describe('LdkNode on loopback (regtest)', () => {
     assert.equal(a.chainHashHex, CHAIN_HASH_HEX.regtest);
   });
 
+  test('chain hashes of every network match LDK\'s genesis blocks', async () => {
+    for (const network of LDK_NETWORKS) {
+      const n = await LdkNode.start({ network });
+      try {
+        assert.equal(n.chainHashHex, CHAIN_HASH_HEX[network], network);
+      } finally {
+        await n.stop();
+      }
+    }
+  });
+
   test('A connects to B; both list each other and stay connected across ping ticks', async () => {
     await a.connect(b.nodeId, '127.0.0.1', bPort);
     await a.waitForPeer(b.nodeId, WAIT_MS);
@@ -63,6 +74,8 @@ describe('LdkNode on loopback (regtest)', () => {
     await b.waitForTicks(4, WAIT_MS);
     assert.deepEqual(a.listPeers(), [b.nodeId]);
     assert.deepEqual(b.listPeers(), [a.nodeId]);
+    // The pings were really answered (LDK 0.1 logs each received pong at Trace level).
+    assert.ok(a.logs.filter((l) => l.includes('Received message Pong')).length >= 3, 'A got pongs from B');
   });
 
   test('open_channel reaches B, B rejects it, A sees the channel closed with B\'s error text', async () => {

@@ -22,7 +22,8 @@ import { selectAead, type AeadEngine } from '../crypto/aead.js';
 import { activeEngine } from '../crypto/engines.js';
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { assertNever } from '../errors.js';
-import { ACT_ONE_LEN, ACT_THREE_LEN, ACT_TWO_LEN, HANDSHAKE_VERSION } from './constants.js';
+import { ACT_ONE_LEN, ACT_THREE_LEN, ACT_TWO_LEN } from './constants.js';
+import { asNoiseError, checkActFrame, checkTag, concat, parseEphemeralAct, VERSION } from './acts.js';
 import { NoiseError, type Act } from './errors.js';
 import { decryptWithAD, encryptWithAD, INITIAL_CK, INITIAL_H, mixHash, mixKey, NONCE_0, NONCE_1, splitKeys, wipe } from './symmetric.js';
 import { Transport } from './transport.js';
@@ -396,44 +397,4 @@ export class NoiseHandshake {
     this.#state = { kind: 'failed', error };
     throw error;
   }
-}
-
-const VERSION = Uint8Array.of(HANDSHAKE_VERSION);
-
-/** Length and version checks shared by all three acts. */
-function checkActFrame(m: Uint8Array, len: number, act: Act): void {
-  // BOLT #8: Read _exactly_ 50 bytes from the network buffer.
-  if (m.length < len) throw new NoiseError('shortRead', `act ${act}: got ${m.length} of ${len} bytes`, act);
-  if (m.length > len) throw new NoiseError('badState', `act ${act} is exactly ${len} bytes; pass longer input to push()`, act);
-  // BOLT #8: If `v` is an unrecognized handshake version, then the responder MUST
-  // abort the connection attempt.
-  if (m[0] !== HANDSHAKE_VERSION) throw new NoiseError('badVersion', `act ${act}: unknown handshake version ${m[0]}`, act);
-}
-
-/** Acts one and two: frame checks, then the remote ephemeral key, which must be a valid point. */
-function parseEphemeralAct(m: Uint8Array, len: number, act: Act, engine: Secp256k1Engine): Uint8Array {
-  checkActFrame(m, len, act);
-  // BOLT #8: where `v` is the _first_ byte of `m`, `re` is the next 33
-  // bytes of `m`, and `c` is the last 16 bytes of `m`
-  const re = m.slice(1, 34);
-  if (!engine.isValidPublicKey(re)) throw new NoiseError('badPublicKey', `act ${act}: ephemeral key is not a valid point`, act);
-  return re;
-}
-
-function checkTag(p: Uint8Array | null, act: Act): void {
-  if (p === null) throw new NoiseError('badMac', `act ${act}: MAC check failed`, act);
-}
-
-function asNoiseError(e: unknown, act: Act): NoiseError {
-  return e instanceof NoiseError ? e : new NoiseError('badState', `act ${act}: unexpected failure`, act, { cause: e });
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -113,6 +113,20 @@ describe('LdkNode on loopback (regtest)', () => {
     assert.deepEqual(b.listPeers(), []);
   });
 
+  test('a peer on another chain is dropped after init (networks TLV check)', async () => {
+    const c = await LdkNode.start({ network: 'bitcoin', alias: 'C', tickIntervalMs: TICK_MS });
+    try {
+      const cPort = await c.listen(0);
+      await a.connect(c.nodeId, '127.0.0.1', cPort);
+      await c.waitForLog('Peer does not support any of our supported chains', WAIT_MS);
+      await a.waitForLog(`Handling disconnection of peer ${c.nodeId}`, WAIT_MS);
+      assert.ok(!a.listPeers().includes(c.nodeId));
+      assert.deepEqual(c.listPeers(), []);
+    } finally {
+      await c.stop();
+    }
+  });
+
   test('connect refuses non-loopback hosts and bad node ids', async () => {
     await assert.rejects(a.connect(b.nodeId, '192.0.2.1', bPort),
       (e: unknown) => e instanceof LdkHarnessError && e.kind === 'notLoopback');

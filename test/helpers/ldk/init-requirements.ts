@@ -8,8 +8,9 @@
  *  1. The first message must be `init` (type 16); anything else disconnects.
  *  2. If the peer's `init` has a `networks` TLV (init_tlvs type 1, a list of 32-byte chain hashes), it
  *     must contain LDK's chain hash (for regtest {@link CHAIN_HASH_HEX}.regtest), else "Peer does not
- *     support any of our supported chains". A missing TLV is accepted by LDK, but our node always
- *     sends it (BOLT 1: a node SHOULD list the chains it will gossip or open channels for).
+ *     support any of our supported chains" (the harness test shows a regtest/bitcoin pair dropping
+ *     each other). As we read peer_handler.rs a missing TLV is not checked (untested here); our node
+ *     always sends it (BOLT 1: a node SHOULD list the chains it will gossip or open channels for).
  *  3. The peer must not require (even bit) a feature LDK does not know.
  *  4. The peer must offer (either bit) every feature LDK *requires* (sets the even bit for), else
  *     "We require features unknown to our peer". In 0.1 those are exactly

@@ -123,7 +123,8 @@ function parseAll(role: Role, chosen: ReadonlyMap<ConfigKey, Chosen>, problems: 
     if (r.ok) {
       values[key] = r.value;
     } else {
-      const shown = spec.secret === true ? 'the value' : JSON.stringify(c.raw.length > MAX_ECHO_CHARS ? `${c.raw.slice(0, MAX_ECHO_CHARS)}…` : c.raw);
+      // URLs may carry credentials or tokens (userinfo, query): treated like secrets in messages.
+      const shown = spec.secret === true || spec.type.kind === 'url' ? 'the value' : JSON.stringify(c.raw.length > MAX_ECHO_CHARS ? `${c.raw.slice(0, MAX_ECHO_CHARS)}…` : c.raw);
       problems.push({ code: 'CONFIG_INVALID_VALUE', key, source: c.source, detail: `${shown} ${r.problem}` });
     }
   }

@@ -93,3 +93,13 @@ export function assertCode(fn: () => unknown, code: string, field?: string): voi
     return true;
   });
 }
+
+/** Async variant of `withTempDir`: removes the dir only after `fn`'s promise settles. */
+export async function withTempDirAsync<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'lnfleet-deploy-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -3,7 +3,7 @@
  * `LdkNode`: a real LDK 0.1 Lightning peer running in-process, on loopback, for interop tests.
  *
  * Tour: `start()` loads the WASM once and builds the object graph (`components.ts`); `listen()` and
- * `connect()` bridge `net.Socket`s into LDK's `PeerManager` (`socket-bridge.ts`); a ref-free interval
+ * `connect()` bridge `net.Socket`s into LDK's `PeerManager` (`socket-bridge.ts`); an unref'd interval
  * calls `timer_tick_occurred` (LDK pings each tick and drops peers that did not answer by the next);
  * after every read and tick the node drains `ChannelManager` events into `events` and applies its
  * inbound-channel policy. Tests then wait, bounded, on peers, events and log lines.
@@ -175,9 +175,9 @@ export class LdkNode {
     const server = net.createServer((socket) => this.acceptInbound(socket));
     this.server = server;
     return new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => { this.server = undefined; reject(err); });
       server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve((server.address() as net.AddressInfo).port);
       });
     });
@@ -296,7 +296,11 @@ export class LdkNode {
     return { ok: false, error: 'unexpected create_channel result' };
   }
 
-  /** Runs one timer tick now: pings (and drops peers that missed the last ping), then flushes. */
+  /**
+   * Runs one timer tick now: pings (and drops peers that sent nothing since the last tick while a
+   * ping was due), then flushes. For deterministic ping rounds give the node a long `tickIntervalMs`
+   * and call this: a manual tick landing just after an automatic one can drop a healthy peer.
+   */
   tick(): void {
     if (this.stopped) return;
     this.tickCount++;

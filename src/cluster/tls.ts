@@ -38,7 +38,9 @@ export type BackendTrust =
   | { readonly mode: 'shared'; readonly sharedFingerprint: string };
 
 /** Why a front was refused. */
-export type RejectReason = 'notAuthorized' | 'notTls13' | 'noCertificate' | 'untrusted' | 'noIdentity' | 'wrongRole' | 'revoked' | 'notShared';
+export type RejectReason =
+  | 'notAuthorized' | 'notTls13' | 'noCertificate' | 'untrusted' | 'noIdentity' | 'wrongRole' | 'revoked' | 'notShared'
+  | 'handshakeFailed';
 
 /** The backend's decision about a front after the handshake. */
 export type LinkPeerVerdict =
@@ -104,6 +106,23 @@ export function judgeFrontCertificate(
 /** Post-handshake check of a front on the backend's `secureConnection` socket. */
 export function checkFrontPeer(socket: TLSSocket, trust: BackendTrust): LinkPeerVerdict {
   return judgeFrontCertificate(socket.getPeerX509Certificate(), trust, { authorized: socket.authorized, protocol: socket.getProtocol() });
+}
+
+/**
+ * The verdict for a front refused during the handshake, from the server's `tlsClientError` event
+ * `(err, socket)`. With `rejectUnauthorized`, Node destroys such a socket without `secureConnection`
+ * and reports only ECONNRESET "socket hang up"; OpenSSL's reason survives in `socket.authorizationError`
+ * (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE` for a foreign CA), so the backend can still log why.
+ */
+export function judgeTlsClientError(err: Error & { code?: string }, socket: TLSSocket | undefined): LinkPeerVerdict {
+  const authError = socket?.authorizationError;
+  if (authError !== undefined && authError !== null) {
+    return { kind: 'rejected', reason: 'untrusted', detail: `certificate refused by TLS: ${String(authError)}` };
+  }
+  if (/PROTOCOL|VERSION/i.test(`${err.code ?? ''} ${err.message}`)) {
+    return { kind: 'rejected', reason: 'notTls13', detail: `handshake refused: ${err.code ?? err.message}` };
+  }
+  return { kind: 'rejected', reason: 'handshakeFailed', detail: `handshake failed: ${err.code ?? err.message}` };
 }
 
 /**

@@ -77,8 +77,9 @@ export const FEATURES: readonly FeatureInfo[] = [
 /** Feature pair by spec name. */
 export const FEATURE_BY_NAME: ReadonlyMap<string, FeatureInfo> = new Map(FEATURES.map((x) => [x.name, x]));
 
+const FEATURE_BY_EVEN_BIT: ReadonlyMap<number, FeatureInfo> = new Map(FEATURES.map((x) => [x.evenBit, x]));
+
 /** Feature pair by either of its bits. */
 export function featureForBit(bit: number): FeatureInfo | undefined {
-  return FEATURE_BY_NAME_BIT.get(bit - (bit % 2));
+  return FEATURE_BY_EVEN_BIT.get(bit - (bit % 2));
 }
-const FEATURE_BY_NAME_BIT = new Map(FEATURES.map((x) => [x.evenBit, x]));

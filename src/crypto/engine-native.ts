@@ -79,9 +79,17 @@ function nativeEngine(lib: NativeSecp): Secp256k1Engine {
       return lib.ecdsaSign(msg32, priv32).signature;
     },
     ecdh(pub33, priv32) {
-      pub(pub33);
-      priv(priv32);
-      return lib.ecdh(pub33, priv32); // default hash = SHA256(0x02|0x03 || x)
+      // Hot path (every handshake, and the front's ECDH service): no separate validation calls, which
+      // would parse the point twice; the addon rejects bad keys itself and we classify on failure.
+      expectLength(pub33, 33, 'public key');
+      expectLength(priv32, 32, 'private key');
+      try {
+        return lib.ecdh(pub33, priv32); // default hash = SHA256(0x02|0x03 || x)
+      } catch {
+        pub(pub33);
+        priv(priv32);
+        throw new CryptoError('invalidPrivateKey', 'ECDH failed'); // not reached: one of the two threw
+      }
     },
     publicKey(priv32) {
       priv(priv32);
@@ -90,12 +98,12 @@ function nativeEngine(lib: NativeSecp): Secp256k1Engine {
     privateKeyTweakAdd(priv32, tweak32) {
       priv(priv32);
       expectTweak(tweak32, true);
-      return tweaked(() => lib.privateKeyTweakAdd(priv32.slice(), tweak32)); // the addon mutates its first argument
+      return tweaked(() => lib.privateKeyTweakAdd(Uint8Array.from(priv32), tweak32)); // the addon mutates its first argument
     },
     privateKeyTweakMul(priv32, tweak32) {
       priv(priv32);
       expectTweak(tweak32, false);
-      return tweaked(() => lib.privateKeyTweakMul(priv32.slice(), tweak32));
+      return tweaked(() => lib.privateKeyTweakMul(Uint8Array.from(priv32), tweak32));
     },
     publicKeyTweakAdd(pub33, tweak32) {
       pub(pub33);

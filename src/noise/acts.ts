@@ -28,7 +28,7 @@ export function parseEphemeralAct(m: Uint8Array, len: number, act: Act, engine: 
   checkActFrame(m, len, act);
   // BOLT #8: where `v` is the _first_ byte of `m`, `re` is the next 33
   // bytes of `m`, and `c` is the last 16 bytes of `m`
-  const re = m.slice(1, 34);
+  const re = Uint8Array.from(m.subarray(1, 34)); // a copy even when `m` is a Buffer (whose slice is a view)
   if (!engine.isValidPublicKey(re)) throw new NoiseError('badPublicKey', `act ${act}: ephemeral key is not a valid point`, act);
   return re;
 }

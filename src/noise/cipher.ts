@@ -26,8 +26,8 @@ export class CipherState {
 
   /** Takes ownership of copies of `k` and `ck` (the caller may zero its own). */
   constructor(k: Uint8Array, ck: Uint8Array, aead: AeadEngine) {
-    this.#k = k.slice();
-    this.#ck = ck.slice();
+    this.#k = Uint8Array.from(k); // not k.slice(): on a Buffer that is a view, and we zero ours
+    this.#ck = Uint8Array.from(ck);
     this.#aead = aead;
   }
 

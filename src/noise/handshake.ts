@@ -105,11 +105,11 @@ export class NoiseHandshake {
   private constructor(role: 'initiator' | 'responder', state: State, opts: HandshakeOptions) {
     this.role = role;
     this.#state = state;
-    this.#ls = opts.localStatic.slice();
+    this.#ls = Uint8Array.from(opts.localStatic);
     this.#ecdh = opts.staticEcdh;
     this.#engine = opts.engine ?? activeEngine();
     this.#aead = opts.aead ?? selectAead();
-    this.#ephemeral = opts.ephemeralPrivateKey?.slice();
+    this.#ephemeral = opts.ephemeralPrivateKey && Uint8Array.from(opts.ephemeralPrivateKey);
     if (state.kind === 'initiatorStart' && !this.#engine.isValidPublicKey(state.rs)) {
       throw new NoiseError('badPublicKey', 'remote static key is not a valid compressed point', 1);
     }
@@ -119,7 +119,7 @@ export class NoiseHandshake {
   static initiator(opts: InitiatorOptions): NoiseHandshake {
     // BOLT #8: The initiating node mixes in the responding node's static public key
     // serialized in Bitcoin's compressed format:
-    return new NoiseHandshake('initiator', { kind: 'initiatorStart', h: mixHash(INITIAL_H, opts.remoteStatic), rs: opts.remoteStatic.slice() }, opts);
+    return new NoiseHandshake('initiator', { kind: 'initiatorStart', h: mixHash(INITIAL_H, opts.remoteStatic), rs: Uint8Array.from(opts.remoteStatic) }, opts);
   }
 
   /** Wait for an initiator's act one. */
@@ -371,7 +371,9 @@ export class NoiseHandshake {
     // new ephemeral key with strong cryptographic randomness.
     let priv = this.#ephemeral ?? randomBytes(32);
     while (!this.#engine.isValidPrivateKey(priv)) priv = randomBytes(32); // fails with probability ~2^-128
-    return { priv: Uint8Array.from(priv), pub: this.#engine.publicKey(priv) };
+    const pair = { priv: Uint8Array.from(priv), pub: this.#engine.publicKey(priv) };
+    priv.fill(0); // our copy of the injected key, or the random buffer
+    return pair;
   }
 
   #fail(error: NoiseError): never {

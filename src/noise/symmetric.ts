@@ -21,7 +21,7 @@ const H0 = sha256(ascii(PROTOCOL_NAME));
  *
  * BOLT #8: `ck = h`
  */
-export const INITIAL_CK: Uint8Array = H0.slice();
+export const INITIAL_CK: Uint8Array = Uint8Array.from(H0);
 
 /**
  * Initial handshake hash, before the responder's static key is mixed in.

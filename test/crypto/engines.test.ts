@@ -125,7 +125,7 @@ test('edge cases fail the same way everywhere: zero/overflowing keys and tweaks,
 
 test('no engine keeps or mutates the caller\'s key', () => {
   for (const e of ENGINES) {
-    const k = randomKey();
+    const k = Buffer.from(randomKey()); // a Buffer: its slice() is a view, so a careless copy would alias
     const copy = hex(k);
     e.privateKeyTweakAdd(k, randomKey());
     e.privateKeyTweakMul(k, randomKey());

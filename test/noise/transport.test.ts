@@ -110,3 +110,13 @@ test('destroy(): later use is badState', () => {
   assert.throws(() => a.encrypt(Uint8Array.of(1)), (e: unknown) => e instanceof NoiseError && e.kind === 'badState');
   assert.throws(() => a.push(Uint8Array.of(1)), (e: unknown) => e instanceof NoiseError && e.kind === 'badState');
 });
+
+test('keys given as (shared) Buffers are copied: rotation zeroes only our copies', () => {
+  const key = randomBytes(32); // a Buffer, whose slice() would be a view
+  const a = new Transport(key, key, key, nodeAead);
+  const b = new Transport(key, key, key, nodeAead);
+  const before = toHex(key);
+  for (let i = 0; i < 1100; i++) assert.equal(b.push(a.encrypt(Uint8Array.of(i & 0xff))).length, 1);
+  a.destroy();
+  assert.equal(toHex(key), before);
+});

@@ -47,9 +47,6 @@ export const bolt8 = JSON.parse(
   message_encryption_test: MessageVector;
 };
 
-/** The BOLT 8 text at the pinned commit (copied next to the tests, CC-BY 4.0). */
-export const bolt8Spec = (): string => readFileSync(new URL('../../../test/noise/08-transport.md', import.meta.url), 'utf8');
-
 /** A StaticEcdh that holds the private key locally (what an eclair-style front would do). */
 export function localEcdh(engine: Secp256k1Engine, priv: Uint8Array): StaticEcdh {
   return (point) => engine.ecdh(point, priv);

@@ -121,6 +121,9 @@ async function cmdCa(ctx: Ctx, o: ReadonlyMap<string, string>): Promise<void> {
   mkdirSync(ctx.dir, { recursive: true, mode: 0o700 });
   writeAtomic(join(ctx.dir, 'ca.key'), ca.keyPem, KEY_MODE);
   writeAtomic(join(ctx.dir, 'ca.crt'), ca.certPem, PUBLIC_MODE);
+  // Start an empty revocation list so the backend can point cluster.tls.revocations at it from day one.
+  const list = join(ctx.dir, 'revocations.json');
+  if (!existsSync(list)) writeAtomic(list, serializeRevocationList({ version: 1, revoked: [] }), PUBLIC_MODE);
   ctx.io.out(`cluster CA written to ${join(ctx.dir, 'ca.crt')} (sha256 ${ca.fingerprint}); keep ${join(ctx.dir, 'ca.key')} offline`);
 }
 

@@ -40,7 +40,9 @@ test('certificates carry role and name; serials are random and positive', async 
   assert.match(s.subject, /CN=front-a/);
   const again = await issueCert(ca, { role: 'front', name: 'front-a' });
   assert.notEqual(again.serial, frontA.serial);
-  assert.match(frontA.serial, /^[1-7][0-9a-f]{31}$/);
+  // 16 random bytes, first byte 0x01–0x7f (positive, no leading zero byte): 31–32 hex digits once normalised.
+  assert.match(frontA.serial, /^[1-9a-f][0-9a-f]{30,31}$/);
+  assert.ok(parseInt(frontA.serial.padStart(32, '0').slice(0, 2), 16) <= 0x7f);
   await assert.rejects(issueCert(ca, { role: 'front', name: 'Bad_Name' }), (e: unknown) => e instanceof PkiError && e.code === 'PKI_INVALID_ARGUMENT');
   const other = await createCa();
   await assert.rejects(issueCert({ certPem: ca.certPem, keyPem: other.keyPem }, { role: 'front', name: 'x' }), (e: unknown) => e instanceof PkiError && e.code === 'PKI_KEY_MISMATCH');

@@ -1,0 +1,120 @@
+/**
+ * @module cluster/session
+ * The sans-I/O core of one cluster link, used by both ends: frame decoding into link messages,
+ * heartbeats, loss detection and per-connection message credit (DESIGN §3, STYLE rule 2).
+ *
+ * The daemon owns the TLS socket and the clock: it feeds received chunks to `receive`, writes what
+ * `send`/`tick` return, and calls `tick(now)` every `heartbeatMs / 2` or so. A link is lost when
+ * nothing at all has arrived for `peerTimeoutMs` (every frame counts, not only heartbeats), so a busy
+ * link never needs a heartbeat to stay up and a dead one is noticed within `peerTimeoutMs + tick period`.
+ *
+ * Does not: touch sockets or timers, decide what messages mean, or retry.
+ */
+import { FrameDecoder } from './frame.js';
+import { decodeLinkMessage, encodeLinkMessage, type LinkMessage } from './messages.js';
+
+/** Timing of one link, in milliseconds. */
+export interface LinkTiming {
+  /** How often to send a heartbeat when nothing else was sent. */
+  readonly heartbeatMs: number;
+  /** Silence after which the other side counts as gone. */
+  readonly peerTimeoutMs: number;
+}
+
+/** What `tick` asks the daemon to do. */
+export type TickResult =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'heartbeat'; readonly bytes: Uint8Array }
+  | { readonly kind: 'lost'; readonly silentMs: number };
+
+/** One end of a link. Construct when the TLS session is up. */
+export class LinkSession {
+  readonly #decoder = new FrameDecoder();
+  readonly #timing: LinkTiming;
+  #lastReceived: number;
+  #lastSent: number;
+  #seq = 0n;
+  #lastSeqSeen = 0n;
+  /** Round trip measured from heartbeat echoes, in ms (undefined until the first echo). */
+  rttMs: number | undefined;
+  readonly #sentAt = new Map<bigint, number>();
+
+  constructor(timing: LinkTiming, now: number) {
+    this.#timing = timing;
+    this.#lastReceived = now;
+    this.#lastSent = now;
+  }
+
+  /**
+   * Decodes every whole message in `chunk`. Heartbeats are consumed here (they update liveness and the
+   * RTT) and not returned. Throws `FrameError` or `WireDecodeError` on a broken link: close it.
+   */
+  receive(chunk: Uint8Array, now: number): LinkMessage[] {
+    this.#lastReceived = now;
+    const out: LinkMessage[] = [];
+    for (const frame of this.#decoder.push(chunk)) {
+      const m = decodeLinkMessage(frame);
+      if (m.name === 'heartbeat') {
+        this.#lastSeqSeen = m.seq;
+        const sent = this.#sentAt.get(m.echo);
+        if (sent !== undefined) {
+          this.rttMs = now - sent;
+          this.#sentAt.clear();
+        }
+        continue;
+      }
+      out.push(m);
+    }
+    return out;
+  }
+
+  /** Encodes `m` as a frame to write, and notes the time (a sent frame stands in for a heartbeat). */
+  send(m: LinkMessage, now: number): Uint8Array {
+    this.#lastSent = now;
+    return encodeLinkMessage(m);
+  }
+
+  /** Call periodically: says whether the link is lost, or a heartbeat is due. */
+  tick(now: number): TickResult {
+    const silent = now - this.#lastReceived;
+    if (silent > this.#timing.peerTimeoutMs) return { kind: 'lost', silentMs: silent };
+    if (now - this.#lastSent < this.#timing.heartbeatMs) return { kind: 'idle' };
+    this.#seq += 1n;
+    // Keep a handful of outstanding sequence numbers for RTT; older ones are simply forgotten.
+    if (this.#sentAt.size > 8) this.#sentAt.clear();
+    this.#sentAt.set(this.#seq, now);
+    return { kind: 'heartbeat', bytes: this.send({ name: 'heartbeat', seq: this.#seq, echo: this.#lastSeqSeen, tlvs: {} }, now) };
+  }
+}
+
+/**
+ * Message credit per connection (docs/cluster.md "Flow control"). The receiver of `peer_message`s
+ * grants credit; the sender spends one unit per message and must stop (pause the peer socket, or hold
+ * the message) at zero. Unknown connections have no credit.
+ */
+export class CreditLedger {
+  readonly #credit = new Map<number, number>();
+
+  /** Adds `n` messages of credit for `conn` (creating the entry). */
+  grant(conn: number, n: number): void {
+    this.#credit.set(conn, (this.#credit.get(conn) ?? 0) + n);
+  }
+
+  /** Spends one unit; `false` (nothing spent) when the connection has none. */
+  take(conn: number): boolean {
+    const c = this.#credit.get(conn) ?? 0;
+    if (c <= 0) return false;
+    this.#credit.set(conn, c - 1);
+    return true;
+  }
+
+  /** Credit left for `conn`. */
+  available(conn: number): number {
+    return this.#credit.get(conn) ?? 0;
+  }
+
+  /** Forgets a closed connection. */
+  delete(conn: number): void {
+    this.#credit.delete(conn);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Tests of the sans-I/O link session: heartbeats only when idle, loss after the configured silence
+ * (any frame counts as life), RTT from echoes, and the credit ledger.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreditLedger, LinkSession } from '../../src/cluster/session.js';
+
+const timing = { heartbeatMs: 1000, peerTimeoutMs: 3000 };
+
+test('a heartbeat is due only after heartbeatMs without sending', () => {
+  const s = new LinkSession(timing, 0);
+  assert.equal(s.tick(500).kind, 'idle');
+  s.send({ name: 'credit', conn: 1, messages: 1, tlvs: {} }, 900);
+  assert.equal(s.tick(1500).kind, 'idle');
+  const t = s.tick(1900);
+  assert.equal(t.kind, 'heartbeat');
+});
+
+test('silence beyond peerTimeoutMs is a lost link; any frame keeps it alive', () => {
+  const a = new LinkSession(timing, 0);
+  const b = new LinkSession(timing, 0);
+  const msg = b.send({ name: 'peer_message', conn: 7, message: Uint8Array.from([0, 18]), tlvs: {} }, 2500);
+  assert.deepEqual(a.receive(msg, 2500).map((m) => m.name), ['peer_message']);
+  assert.notEqual(a.tick(5400).kind, 'lost');
+  const lost = a.tick(5501);
+  assert.deepEqual(lost, { kind: 'lost', silentMs: 3001 });
+});
+
+test('heartbeats are consumed by the session and give a round-trip time', () => {
+  const a = new LinkSession(timing, 0);
+  const b = new LinkSession(timing, 0);
+  const hbA = a.tick(1000);
+  assert.equal(hbA.kind, 'heartbeat');
+  if (hbA.kind !== 'heartbeat') return;
+  assert.deepEqual(b.receive(hbA.bytes, 1010), []);
+  const hbB = b.tick(1020);
+  assert.equal(hbB.kind, 'heartbeat');
+  if (hbB.kind !== 'heartbeat') return;
+  assert.deepEqual(a.receive(hbB.bytes, 1040), []);
+  assert.equal(a.rttMs, 40);
+});
+
+test('a broken frame throws, so the daemon closes the link', () => {
+  const a = new LinkSession(timing, 0);
+  assert.throws(() => a.receive(Uint8Array.from([0, 0, 0, 2, 0x80, 0xff]), 1), /unknown link message type/);
+});
+
+test('credit is granted, spent one message at a time, and never goes negative', () => {
+  const c = new CreditLedger();
+  assert.equal(c.take(1), false);
+  c.grant(1, 2);
+  assert.equal(c.take(1), true);
+  assert.equal(c.take(1), true);
+  assert.equal(c.take(1), false);
+  assert.equal(c.available(1), 0);
+  c.grant(1, 5);
+  c.delete(1);
+  assert.equal(c.available(1), 0);
+});

@@ -77,7 +77,7 @@ ${COMMON}`,
 type Kind = keyof typeof KIND_USAGE;
 const KINDS = Object.keys(KIND_USAGE) as Kind[];
 
-const USAGE = `lnfleet gen KIND [options]     KIND: ${KINDS.join(', ')}
+const USAGE = `usage: lnfleet gen KIND [options]     KIND: ${KINDS.join(', ')}
 Writes a deploy file from the pure generators in src/deploy. \`lnfleet gen KIND --help\` for details.
 
 ${KINDS.map((k) => KIND_USAGE[k]).join('\n\n')}`;

@@ -13,9 +13,12 @@ import { CliUsageError, type CliIo, type Command } from './command.js';
 import { LnfleetError } from '../errors.js';
 import { versionCommand } from './version.js';
 import { selftestCommand } from './selftest.js';
+import { provisionCommand } from './provision.js';
+import { configCommand } from './config.js';
+import { genCommand } from './gen.js';
 
 /** Every subcommand, in the order `lnfleet --help` lists them. */
-export const COMMANDS: readonly Command[] = [versionCommand, selftestCommand];
+export const COMMANDS: readonly Command[] = [versionCommand, selftestCommand, configCommand, provisionCommand, genCommand];
 
 function globalUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -128,23 +128,27 @@ export function fingerprintOfPem(pem: string): string {
   return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
 }
 
+/** A self-signed certificate over `keys` (the CA, and the shared-mode certificate). */
+async function selfSigned(name: string, keys: CryptoKeyPair, days: number, now: Date, extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+  return x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerialHex(),
+    name: `CN=${name}, O=lnfleet`,
+    keys,
+    signingAlgorithm: SIGN_ALG,
+    ...validity(now, days),
+    extensions: [...extensions, await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+  });
+}
+
 /** Creates the cluster CA (self-signed ECDSA P-256). */
 export async function createCa(opts: { name?: string; days?: number; now?: Date } = {}): Promise<IssuedCert> {
   const name = opts.name ?? 'lnfleet cluster CA';
   if (!/^[A-Za-z0-9 ._-]{1,64}$/.test(name)) throw new PkiError('PKI_INVALID_ARGUMENT', 'CA name: 1–64 of letters, digits, space, . _ -');
   const keys = await newKeyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialHex(),
-    name: `CN=${name}, O=lnfleet`,
-    keys,
-    signingAlgorithm: SIGN_ALG,
-    ...validity(opts.now ?? new Date(), opts.days ?? CA_VALIDITY_DAYS),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+  const cert = await selfSigned(name, keys, opts.days ?? CA_VALIDITY_DAYS, opts.now ?? new Date(), [
+    new x509.BasicConstraintsExtension(true, 0, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+  ]);
   return toIssued(cert, keyToPem(keys.privateKey));
 }
 
@@ -205,19 +209,11 @@ export async function createSharedCert(opts: { password: string; name?: string; 
   const name = opts.name ?? 'lnfleet-shared';
   assertName(name);
   const keys = await newKeyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialHex(),
-    name: `CN=${name}, O=lnfleet`,
-    keys,
-    signingAlgorithm: SIGN_ALG,
-    ...validity(opts.now ?? new Date(), opts.days ?? MEMBER_VALIDITY_DAYS),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+  const cert = await selfSigned(name, keys, opts.days ?? MEMBER_VALIDITY_DAYS, opts.now ?? new Date(), [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+  ]);
   return toIssued(cert, keyToPem(keys.privateKey, opts.password));
 }
 

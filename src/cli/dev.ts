@@ -1,0 +1,234 @@
+/**
+ * @module cli/dev
+ * `lnfleet dev`: the whole cluster on one machine — one backend and N fronts on loopback, each its own
+ * process, joined by the real mutual-TLS link with a throw-away cluster CA made in the data dir.
+ * It is what `npm start` runs, and what the end-to-end tests drive.
+ *
+ * Tour: provision the CA and certificates once (`D/pki`), write one config file per process (`D/*.conf`,
+ * every setting explicit so a reader sees exactly what runs), spawn `lnfleet back` and `lnfleet front`
+ * children with their logs in `D/logs/`, wait until the backend's API answers and every front is ready,
+ * print the node id and the fronts' host:port, write `D/cluster.json`, and on Ctrl-C (SIGINT/SIGTERM)
+ * stop every child (SIGTERM, then SIGKILL after a grace period).
+ *
+ * Does not: restart crashed children (it reports them), or listen on public interfaces.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
+import { provisionCommand } from './provision.js';
+import { LnfleetError } from '../errors.js';
+
+/** How long `dev` waits for every process to be ready before giving up (ms): start-up on a slow board. */
+export const DEV_READY_TIMEOUT_MS = 60_000;
+/** Grace period between SIGTERM and SIGKILL when stopping children (ms). */
+export const DEV_STOP_GRACE_MS = 5_000;
+
+/** Where everything of a dev cluster listens. */
+export interface DevPorts {
+  /** First front's peer port; front i listens on `peer + i`. */
+  readonly peer: number;
+  readonly link: number;
+  readonly api: number;
+  /** Backend metrics; front i's metrics on `metrics + 1 + i`, its health endpoint on `health + i`. */
+  readonly metrics: number;
+  readonly health: number;
+}
+
+/** What `cluster.json` holds (issue #4 fixes its shape). */
+export interface ClusterInfo {
+  nodeId: string;
+  fronts: { id: string; host: string; port: number; health: number }[];
+  backend: { link: number; api: number };
+}
+
+/** A running dev cluster. */
+export interface DevCluster {
+  readonly info: ClusterInfo;
+  readonly dataDir: string;
+  /** The child processes, by name (`back`, `front-1`, …): tests kill them to test failures. */
+  readonly children: ReadonlyMap<string, ChildProcess>;
+  /** Starts a stopped child again with the same config (tests: backend restart, front back up). */
+  restart(name: string): ChildProcess;
+  /** Stops every child; resolves when all have exited. */
+  stop(): Promise<void>;
+}
+
+class DevError extends LnfleetError<'DEV_START'> {}
+
+const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
+const quiet: CliIo = { out: () => {}, err: () => {} };
+
+async function provision(pki: string): Promise<void> {
+  const run = async (args: string[]): Promise<void> => {
+    const code = await provisionCommand.run([...args, '--dir', pki], quiet);
+    if (code !== 0) throw new DevError('DEV_START', `provisioning ${args.join(' ')} failed in ${pki}`);
+  };
+  if (!existsSync(join(pki, 'ca.crt'))) await run(['ca']);
+  if (!existsSync(join(pki, 'back-backend.crt'))) await run(['cert', '--role', 'back', '--name', 'backend']);
+}
+
+function confText(lines: Record<string, string | number | boolean>): string {
+  return Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n';
+}
+
+function writeConfigs(dir: string, fronts: number, p: DevPorts): Map<string, string> {
+  const pki = join(dir, 'pki');
+  const files = new Map<string, string>();
+  const common = { chain: 'regtest', 'cluster.port': p.link, 'cluster.mdns': false, 'log.level': 'info' };
+  files.set('back', confText({
+    ...common,
+    'chain.source': 'none',
+    'data-dir': join(dir, 'back'),
+    'cluster.bind': '127.0.0.1',
+    'cluster.tls.ca': join(pki, 'ca.crt'),
+    'cluster.tls.cert': join(pki, 'back-backend.crt'),
+    'cluster.tls.key': join(pki, 'back-backend.key'),
+    'cluster.tls.revocations': join(pki, 'revocations.json'),
+    'api.listen': `127.0.0.1:${p.api}`,
+    'metrics.listen': `127.0.0.1:${p.metrics}`,
+  }));
+  for (let i = 0; i < fronts; i++) {
+    const id = `front-${i + 1}`;
+    files.set(id, confText({
+      ...common,
+      'data-dir': join(dir, id),
+      'front.id': id,
+      'front.listen': `127.0.0.1:${p.peer + i}`,
+      'front.health-listen': `127.0.0.1:${p.health + i}`,
+      'cluster.backend-address': '127.0.0.1',
+      'cluster.tls.ca': join(pki, 'ca.crt'),
+      'cluster.tls.cert': join(pki, `front-${id}.crt`),
+      'cluster.tls.key': join(pki, `front-${id}.key`),
+      'cluster.tls.backend-cert': join(pki, 'back-backend.crt'),
+      'metrics.listen': `127.0.0.1:${p.metrics + 1 + i}`,
+    }));
+  }
+  for (const [name, text] of files) writeFileSync(join(dir, `${name}.conf`), text, { mode: 0o600 });
+  return files;
+}
+
+async function getJson(url: string): Promise<unknown | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return res.ok ? await res.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadline: number, exited: () => string | undefined): Promise<T> {
+  for (;;) {
+    const dead = exited();
+    if (dead) throw new DevError('DEV_START', `${dead} exited while waiting for ${what}; see its log`);
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new DevError('DEV_START', `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts a dev cluster: provisions, spawns, waits for readiness, writes cluster.json. */
+export async function startDevCluster(opts: { dataDir: string; fronts: number; ports: DevPorts }): Promise<DevCluster> {
+  const dir = resolve(opts.dataDir);
+  mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+  await provision(join(dir, 'pki'));
+  for (let i = 1; i <= opts.fronts; i++) {
+    if (!existsSync(join(dir, 'pki', `front-front-${i}.crt`))) {
+      const code = await provisionCommand.run(['cert', '--role', 'front', '--name', `front-${i}`, '--dir', join(dir, 'pki')], quiet);
+      if (code !== 0) throw new DevError('DEV_START', `could not issue a certificate for front-${i}`);
+    }
+  }
+  const configs = writeConfigs(dir, opts.fronts, opts.ports);
+  const children = new Map<string, ChildProcess>();
+  const spawnChild = (name: string): ChildProcess => {
+    const role = name === 'back' ? 'back' : 'front';
+    const log = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [MAIN_JS, role, '--config', join(dir, `${name}.conf`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    children.set(name, child);
+    return child;
+  };
+  const exitedEarly = (): string | undefined => [...children].find(([, c]) => c.exitCode !== null || c.signalCode !== null)?.[0];
+  const stop = async (): Promise<void> => {
+    const alive = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+    await Promise.all(alive.map((c) => new Promise<void>((res) => {
+      const kill = setTimeout(() => c.kill('SIGKILL'), DEV_STOP_GRACE_MS);
+      c.once('exit', () => { clearTimeout(kill); res(); });
+      c.kill('SIGTERM');
+    })));
+  };
+  try {
+    for (const name of configs.keys()) spawnChild(name);
+    const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
+    const status = await waitFor('the backend API', () => getJson(`http://127.0.0.1:${opts.ports.api}/status`), deadline, exitedEarly);
+    const nodeId = (status as { nodeId?: string }).nodeId;
+    if (typeof nodeId !== 'string') throw new DevError('DEV_START', 'the backend API /status has no nodeId');
+    const fronts: ClusterInfo['fronts'] = [];
+    for (let i = 0; i < opts.fronts; i++) {
+      const health = opts.ports.health + i;
+      await waitFor(`front-${i + 1} to be ready`, () => getJson(`http://127.0.0.1:${health}/readyz`), deadline, exitedEarly);
+      fronts.push({ id: `front-${i + 1}`, host: '127.0.0.1', port: opts.ports.peer + i, health });
+    }
+    const info: ClusterInfo = { nodeId, fronts, backend: { link: opts.ports.link, api: opts.ports.api } };
+    writeFileSync(join(dir, 'cluster.json'), JSON.stringify(info, null, 2) + '\n');
+    return { info, dataDir: dir, children, stop, restart: spawnChild };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function intOpt(o: ReadonlyMap<string, string>, name: string, dflt: number, min: number, max: number): number {
+  const v = o.get(name);
+  if (v === undefined) return dflt;
+  if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) throw new CliUsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return Number(v);
+}
+
+const USAGE = `usage: lnfleet dev [--fronts N] [--port P] [--datadir D] [--link-port L] [--api-port A] [--metrics-port M] [--health-port H]
+
+Runs the whole cluster on this machine: a backend and N fronts (default 2) on loopback, each its own
+process, with a cluster CA and certificates generated in D/pki (default D = .lnfleet/dev).
+Fronts listen for peers on P, P+1, … (default 9735). The backend's link is on L (25520), its API on A
+(8080: 'lnfleet status' works as is), its metrics on M (9095; front i's on M+i); front i's /healthz and
+/readyz on H+i-1 (9836). When all are ready it prints the node id and each front's host:port and writes
+D/cluster.json. Logs go to D/logs/. Ctrl-C stops everything.`;
+
+export const devCommand: Command = {
+  name: 'dev',
+  summary: 'run a backend and N fronts on loopback (the embedded default; what npm start runs)',
+  usage: USAGE,
+  async run(args, io) {
+    const { options: o, positionals } = parseArgs(args, { options: ['fronts', 'port', 'datadir', 'link-port', 'api-port', 'metrics-port', 'health-port'] });
+    if (positionals.length > 0) throw new CliUsageError('dev takes no positional arguments');
+    const fronts = intOpt(o, 'fronts', 2, 1, 16);
+    const ports: DevPorts = {
+      peer: intOpt(o, 'port', 9735, 1, 65535 - fronts),
+      link: intOpt(o, 'link-port', 25520, 1, 65535),
+      api: intOpt(o, 'api-port', 8080, 1, 65535),
+      metrics: intOpt(o, 'metrics-port', 9095, 1, 65535 - fronts - 1),
+      health: intOpt(o, 'health-port', 9836, 1, 65535 - fronts),
+    };
+    const dataDir = o.get('datadir') ?? '.lnfleet/dev';
+    io.out(`starting a backend and ${fronts} front(s) in ${resolve(dataDir)} …`);
+    const cluster = await startDevCluster({ dataDir, fronts, ports });
+    io.out(`node id ${cluster.info.nodeId}`);
+    for (const f of cluster.info.fronts) io.out(`  ${f.id}: ${cluster.info.nodeId}@${f.host}:${f.port}`);
+    io.out(`API http://127.0.0.1:${ports.api}/status · logs ${join(cluster.dataDir, 'logs')} · ${join(cluster.dataDir, 'cluster.json')}`);
+    io.out('running; Ctrl-C stops it');
+    for (const [name, child] of cluster.children) {
+      child.on('exit', (code, signal) => io.err(`${name} exited (${signal ?? `code ${code}`}); see ${join(cluster.dataDir, 'logs', `${name}.log`)}`));
+    }
+    await new Promise<void>((res) => {
+      const onSignal = (): void => { io.out('stopping …'); res(); };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    await cluster.stop();
+    io.out('stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * @module cli/front
+ * `lnfleet front [--config FILE]`: loads the configuration for role `front` (file + env such as
+ * `BACKEND_IP`, `LNFLEET_CONF`), starts the front daemon, logs its id and ports, and stops cleanly on
+ * SIGINT/SIGTERM (exit 0). A bad configuration prints every problem and exits 1.
+ *
+ * Does not: register itself (`cli/main.ts` does), or daemonise (systemd runs it in the foreground).
+ */
+import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { startFront } from '../front/index.js';
+import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
+
+const USAGE = `usage: lnfleet front [--config FILE]
+
+  Runs a front: accepts peers on front.listen (BOLT 8 + BOLT 1), dials the backend over the cluster
+  link (cluster.backend-address / BACKEND_IP), serves /healthz, /readyz and /metrics on
+  front.health-listen. Stops on SIGINT or SIGTERM.
+
+  --config FILE   the front's configuration file (default: defaults + environment only)`;
+
+/** Signals that stop the front. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Builds the command; `env` and `waitForStop` are injectable for tests. */
+export function makeFrontCommand(deps: {
+  env?: () => Readonly<Record<string, string | undefined>>;
+  waitForStop?: () => Promise<string>;
+} = {}): Command {
+  return {
+    name: 'front',
+    summary: 'run a front (peer connections, BOLT 8/1, cluster link client)',
+    usage: USAGE,
+    async run(args: readonly string[], io: CliIo): Promise<number> {
+      const parsed = parseArgs(args, { options: ['config'] });
+      if (parsed.flags.has('help')) {
+        io.out(USAGE);
+        return 0;
+      }
+      if (parsed.positionals.length > 0) throw new CliUsageError(`unexpected argument ${parsed.positionals[0]}`);
+      const file = parsed.options.get('config');
+      let config;
+      try {
+        config = loadConfig('front', { env: (deps.env ?? (() => process.env))(), ...(file === undefined ? {} : { file }) });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        io.err(`front configuration is invalid (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}):`);
+        for (const p of e.problems) io.err(`  [${p.code}] ${formatProblem(p)}`);
+        return 1;
+      }
+      const logger = createLogger('front', config.values['log.level']);
+      const front = await startFront(config, { logger });
+      io.out(`front ${front.id} listening for peers on port ${front.peerPort}, health on port ${front.healthPort}`);
+      const signal = await (deps.waitForStop ?? waitForSignal)();
+      logger.info({ signal }, 'stopping');
+      await front.close();
+      return 0;
+    },
+  };
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => {
+      for (const s of STOP_SIGNALS) process.off(s, on);
+      resolve(sig);
+    };
+    for (const s of STOP_SIGNALS) process.on(s, on);
+  });
+}
+
+/** `lnfleet front`, registered by `cli/main.ts`. */
+export const frontCommand: Command = makeFrontCommand();

@@ -1,0 +1,159 @@
+/**
+ * @module back/api
+ * The backend's HTTP API (`api.listen`, default 127.0.0.1:8080), JSON over `node:http`, no framework.
+ *
+ * | route | body | answer |
+ * |---|---|---|
+ * | `GET /status` | — | node id, chain, chain source, fronts, peer count, uptime |
+ * | `GET /peers` | — | connected peers, and persistent peers being redialled |
+ * | `GET /fronts` | — | live fronts with connection counts and link RTT |
+ * | `POST /connect` | `{"peer": "<nodeid>@host:port", "persist": bool}` | where the peer got connected |
+ * | `POST /disconnect` | `{"nodeId": "<hex>"}` | `{"disconnected": bool, "wasPersistent": bool}` |
+ *
+ * Errors are `{"error": {"code", "message"}}` with 400 (bad request), 401 (auth), 404, 502/503/504
+ * (front failed, no front / shutting down, timeout). HTTP basic auth (any user name, password
+ * `api.password`) is required when a password is set; the daemon refuses to listen beyond loopback
+ * without one (`assertApiSafe`). The password is compared in constant time and never logged.
+ *
+ * Does not: serve HTML (the status page is for later), or hold state (the handlers do).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { LnfleetError } from '../errors.js';
+import { API_MAX_BODY_BYTES } from './constants.js';
+import { BackendError, type BackendErrorCode } from './errors.js';
+
+/** What the API asks of the daemon. */
+export interface ApiHandlers {
+  status(): unknown;
+  peers(): unknown;
+  fronts(): unknown;
+  connect(nodeId: string, host: string, port: number, persist: boolean): Promise<unknown>;
+  disconnect(nodeId: string): unknown;
+}
+
+/** Default Lightning port when a peer address has none (BOLT 1 registers 9735). */
+const DEFAULT_PEER_PORT = 9735;
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** Refuses an API reachable from the network without a password. */
+export function assertApiSafe(host: string, password: string | undefined): void {
+  if (!isLoopbackHost(host) && (password === undefined || password === '')) {
+    throw new BackendError('BACK_API_INSECURE', `api.listen is ${host}, which is not loopback, and api.password (LNFLEET_API_PASSWORD) is unset; set a password or listen on 127.0.0.1`);
+  }
+}
+
+/** Parses `<nodeid>@host[:port]` (IPv6 in brackets). */
+export function parsePeerAddress(s: string): { nodeId: string; host: string; port: number } {
+  const m = /^(0[23][0-9a-fA-F]{64})@(\[[^\]]+\]|[^:@[\]]+)(?::([0-9]{1,5}))?$/.exec(s.trim());
+  if (m === null) throw new BackendError('BACK_BAD_REQUEST', 'peer must be <66-hex node id>@host:port, e.g. 02ab…@203.0.113.5:9735');
+  const port = m[3] === undefined ? DEFAULT_PEER_PORT : Number(m[3]);
+  if (port < 1 || port > 65535) throw new BackendError('BACK_BAD_REQUEST', `port ${port} is outside 1–65535`);
+  return { nodeId: m[1]!.toLowerCase(), host: m[2]!.replace(/^\[|\]$/g, ''), port };
+}
+
+const STATUS_OF: Readonly<Record<BackendErrorCode, number>> = {
+  BACK_BAD_REQUEST: 400,
+  BACK_NO_FRONT: 503,
+  BACK_CLOSED: 503,
+  BACK_CONNECT_FAILED: 502,
+  BACK_LINK_LOST: 502,
+  BACK_CONNECT_TIMEOUT: 504,
+  BACK_API_INSECURE: 500,
+};
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+function authorized(req: IncomingMessage, password: string | undefined): boolean {
+  if (password === undefined || password === '') return true;
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
+  if (m === null) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Compare digests so the comparison is constant-time whatever the lengths.
+  return timingSafeEqual(digest(decoded.slice(colon + 1)), digest(password));
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > API_MAX_BODY_BYTES) throw new BackendError('BACK_BAD_REQUEST', `request body over ${API_MAX_BODY_BYTES} bytes`);
+    chunks.push(c);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new BackendError('BACK_BAD_REQUEST', 'request body is not valid JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new BackendError('BACK_BAD_REQUEST', 'request body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2) + '\n');
+}
+
+async function route(req: IncomingMessage, h: ApiHandlers): Promise<[number, unknown]> {
+  const path = (req.url ?? '/').split('?')[0];
+  const key = `${req.method ?? 'GET'} ${path}`;
+  switch (key) {
+    case 'GET /status': return [200, h.status()];
+    case 'GET /peers': return [200, h.peers()];
+    case 'GET /fronts': return [200, h.fronts()];
+    case 'POST /connect': {
+      const body = await readJson(req);
+      if (typeof body.peer !== 'string') throw new BackendError('BACK_BAD_REQUEST', 'body needs "peer": "<nodeid>@host:port"');
+      if (body.persist !== undefined && typeof body.persist !== 'boolean') throw new BackendError('BACK_BAD_REQUEST', '"persist" must be true or false');
+      const p = parsePeerAddress(body.peer);
+      return [200, await h.connect(p.nodeId, p.host, p.port, body.persist === true)];
+    }
+    case 'POST /disconnect': {
+      const body = await readJson(req);
+      if (typeof body.nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(body.nodeId)) {
+        throw new BackendError('BACK_BAD_REQUEST', 'body needs "nodeId": "<66 hex characters>"');
+      }
+      return [200, h.disconnect(body.nodeId.toLowerCase())];
+    }
+    default:
+      return [404, { error: { code: 'NOT_FOUND', message: `no route ${key}; see GET /status, /peers, /fronts, POST /connect, /disconnect` } }];
+  }
+}
+
+/** Starts the API on host:port (0 = ephemeral). Call `assertApiSafe` first. */
+export async function startApi(opts: { host: string; port: number; password: string | undefined; log: Logger; handlers: ApiHandlers }): Promise<{ server: Server; port: number }> {
+  const { log, password, handlers } = opts;
+  const server = createServer((req, res) => {
+    if (!authorized(req, password)) {
+      res.setHeader('www-authenticate', 'Basic realm="lnfleet", charset="UTF-8"');
+      send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'HTTP basic auth with api.password required' } });
+      return;
+    }
+    route(req, handlers).then(
+      ([status, body]) => send(res, status, body),
+      (e: unknown) => {
+        if (e instanceof BackendError) {
+          send(res, STATUS_OF[e.code], { error: { code: e.code, message: e.message } });
+        } else {
+          log.error({ err: (e as Error).message, url: req.url }, 'API handler failed');
+          const code = e instanceof LnfleetError ? e.code : 'INTERNAL';
+          send(res, 500, { error: { code, message: (e as Error).message } });
+        }
+      },
+    );
+  });
+  server.listen(opts.port, opts.host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
+  return { server, port: (server.address() as AddressInfo).port };
+}

@@ -1,0 +1,263 @@
+/**
+ * @module back
+ * The backend daemon: `startBackend(config)` → a running backend (DESIGN §1–§3, docs/cluster.md).
+ *
+ * Tour — what starts, in order, and where each part lives:
+ *  1. **Key** (`src/keys`): `node.key-provider` (seed file in data-dir by default, `NODE_PRIV_KEY`,
+ *     AWS Secrets Manager) loads the node key into a use-only `NodeKey`, checked against
+ *     `node.pub-key` / `NODE_PUB_KEY`. Nothing else ever sees the private bytes.
+ *  2. **API safety**: an API beyond loopback without `api.password` stops the start here.
+ *  3. **Link server** (`link-server.ts`, `link.ts`): mutual TLS 1.3 on `cluster.bind:cluster.port`;
+ *     certificate verdicts, revocation watch, `hello` → `hello_ack` / `hello_reject`, heartbeats and
+ *     loss detection per link. Accepted fronts live in the **front registry** (`fronts.ts`).
+ *  4. **Dispatch** (`#onFrontMessage` below): every post-hello link message goes to one service —
+ *     `ecdh_request` → **ECDH service** (`ecdh.ts`, per-front token bucket);
+ *     `peer_attached` / `peer_detached` / `peer_message` / `credit` → **switchboard** (`switchboard.ts`:
+ *     one connection per node id, ConnectionReplaced, credit, the BOLT 2 stub in `channels-stub.ts`);
+ *     `connect_result` → **connector** (`connector.ts`: outgoing dials through the least-loaded
+ *     front, persistent peers). A front whose link drops has all its connections marked down at once.
+ *  5. **HTTP API** (`api.ts`) on `api.listen` and **metrics** (`metrics.ts`) on `metrics.listen`.
+ * `close()` undoes all of it in reverse and zeroes the key.
+ *
+ * Not yet here (later work): the graph store and gossip decisions, the chain source (`chain.source` is
+ * reported; announcements would be accepted on signatures alone), channels, mDNS advertisement.
+ * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
+ */
+import type { Server } from 'node:http';
+import type { LoadedConfig } from '../config/index.js';
+import { assertNever } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { LINK_PROTOCOL_VERSION, type LinkMessage, type LinkMessageNamed } from '../cluster/messages.js';
+import { loadBackendTls, tlsPathsFromConfig } from '../cluster/tls.js';
+import { keySourceFromConfig, loadNodeKey, type NodeKey } from '../keys/index.js';
+import { assertApiSafe, startApi } from './api.js';
+import { Connector, type ConnectOutcome } from './connector.js';
+import {
+  CHAIN_HASH_HEX, ECDH_BURST, ECDH_REFILL_PER_SEC, HANDSHAKE_TIMEOUT_MS, INIT_TIMEOUT_MS, INITIAL_CREDIT,
+  MAX_CONNECTIONS_PER_FRONT, MAX_MESSAGE_BYTES, PING_INTERVAL_MS, PONG_TIMEOUT_MS, ourInitFeatures,
+} from './constants.js';
+import { answerEcdh } from './ecdh.js';
+import { FrontRegistry, type Front, type FrontInfo } from './fronts.js';
+import { LinkServer } from './link-server.js';
+import { BackendMetrics, serveMetrics } from './metrics.js';
+import { Switchboard, type PeerInfo } from './switchboard.js';
+import type { PersistentPeerInfo } from './connector.js';
+
+export { BackendError } from './errors.js';
+export type { BackendErrorCode } from './errors.js';
+export type { ConnectOutcome, PersistentPeerInfo } from './connector.js';
+export type { FrontInfo } from './fronts.js';
+export type { PeerInfo } from './switchboard.js';
+export { CHAIN_HASH_HEX, OUR_INIT_FEATURES, ourInitFeatures } from './constants.js';
+export { CHANNELS_UNSUPPORTED } from './channels-stub.js';
+export { isLoopbackHost, parsePeerAddress } from './api.js';
+
+/** Options of `startBackend` (all optional). */
+export interface BackendOptions {
+  /** Root logger (default: pino on stdout at `log.level`). Components log as its children. */
+  readonly logger?: Logger;
+  /** Clock in ms (default `Date.now`). */
+  readonly now?: () => number;
+  /** Environment for `NODE_PRIV_KEY` (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Bind the link, API and metrics on ephemeral ports at their configured hosts (tests, `lnfleet dev`). */
+  readonly ephemeralPorts?: boolean;
+  /** Per-front ECDH bucket instead of `ECDH_BURST` / `ECDH_REFILL_PER_SEC` (tests). */
+  readonly ecdhBucket?: { readonly burst: number; readonly perSecond: number };
+  /** `connect` timeout instead of `CONNECT_TIMEOUT_MS` (tests). */
+  readonly connectTimeoutMs?: number;
+}
+
+/** What `GET /status` and `status()` report. */
+export interface BackendStatus {
+  readonly nodeId: string;
+  readonly keyProvider: string;
+  readonly chain: string;
+  readonly chainHash: string;
+  readonly chainSource: string;
+  readonly chainSourceNote: string;
+  readonly linkProtocolVersion: number;
+  readonly fronts: FrontInfo[];
+  readonly peerCount: number;
+  readonly startedAt: string;
+  readonly uptimeSec: number;
+}
+
+/** A running backend. */
+export interface BackendHandle {
+  /** Our node id, hex. */
+  readonly nodeId: string;
+  /** Bound port of the cluster link. */
+  readonly linkPort: number;
+  /** Bound port of the HTTP API. */
+  readonly apiPort: number;
+  /** Bound port of the metrics endpoint (undefined when `metrics.enabled` is false). */
+  readonly metricsPort: number | undefined;
+  status(): BackendStatus;
+  /** Connected peers, then persistent peers being redialled. */
+  peers(): (PeerInfo | PersistentPeerInfo)[];
+  fronts(): FrontInfo[];
+  /** Dials a peer through the least-loaded front (see `connector.ts`). */
+  connect(nodeId: string, host: string, port: number, opts?: { persist?: boolean }): Promise<ConnectOutcome>;
+  /** Disconnects a peer and stops redialling it. */
+  disconnect(nodeId: string): { disconnected: boolean; wasPersistent: boolean };
+  /** Stops everything and zeroes the node key. Idempotent. */
+  close(): Promise<void>;
+}
+
+function chainSourceNote(source: string): string {
+  return source === 'none'
+    ? 'no chain source: channel announcements are accepted on signatures alone'
+    : `chain source ${source} is configured but not implemented yet: running as none (announcements accepted on signatures alone)`;
+}
+
+async function closeHttp(s: Server | undefined): Promise<void> {
+  if (s === undefined) return;
+  await new Promise<void>((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
+}
+
+/** Starts the backend described by `config` (role `back` or `dev`). */
+export async function startBackend(config: LoadedConfig, opts: BackendOptions = {}): Promise<BackendHandle> {
+  const v = config.values;
+  const now = opts.now ?? Date.now;
+  const root = opts.logger ?? createLogger('back', v['log.level']);
+  const log = { link: root.child({ component: 'link' }), switchboard: root.child({ component: 'switchboard' }), api: root.child({ component: 'api' }), keys: root.child({ component: 'keys' }) };
+  const startedAt = now();
+
+  const source = keySourceFromConfig(config, opts.env ?? process.env)!;
+  const key: NodeKey = await loadNodeKey(source, { expectedNodeId: v['node.pub-key'] });
+  log.keys.info({ nodeId: key.nodeIdHex, provider: key.provider }, 'node key loaded');
+  const cleanups: (() => Promise<void> | void)[] = [() => key.destroy()];
+  const closeAll = async () => { for (const c of cleanups.splice(0).reverse()) await c(); };
+
+  try {
+    assertApiSafe(v['api.listen'].host, v['api.password']);
+    const fronts = new FrontRegistry();
+    let connector: Connector | undefined;
+    const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
+      onPeerUp: (n, f, c) => connector?.onPeerUp(n, f, c),
+      onPeerDown: (n, r) => connector?.onPeerDown(n, r),
+    });
+    connector = new Connector(fronts, sb, log.switchboard, now, opts.connectTimeoutMs);
+    const conn = connector;
+    cleanups.push(() => conn.close());
+    const metrics = new BackendMetrics({ fronts: () => fronts.size, peers: () => sb.size });
+
+    const onFrontMessage = (f: Front, m: LinkMessage): void => {
+      switch (m.name) {
+        case 'ecdh_request': {
+          const r = answerEcdh(key, f.ecdhBucket, m, now());
+          metrics.ecdh(r.status);
+          if (r.status !== 'ok') log.link.debug({ front: f.id, status: r.status }, 'ecdh request refused');
+          f.link.send(r.reply);
+          return;
+        }
+        case 'peer_attached': return sb.attached(f, m);
+        case 'peer_detached': return sb.detached(f, m);
+        case 'peer_message': return sb.message(f, m);
+        case 'credit': return sb.credit(f, m);
+        case 'connect_result': return conn.onConnectResult(f, m);
+        case 'hello': case 'heartbeat':
+        // Backend → front messages: a front sending one is broken or not a front.
+        case 'hello_ack': case 'hello_reject': case 'ecdh_result': case 'peer_attach_ack': case 'disconnect': case 'connect_request':
+          f.link.close(`protocol error: front sent ${m.name}`);
+          return;
+      }
+      assertNever(m, 'link message');
+    };
+
+    const helloAck: LinkMessageNamed<'hello_ack'> = {
+      name: 'hello_ack',
+      version: LINK_PROTOCOL_VERSION,
+      nodeId: key.nodeId,
+      chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'),
+      initFeatures: ourInitFeatures(),
+      pingIntervalMs: PING_INTERVAL_MS,
+      pongTimeoutMs: PONG_TIMEOUT_MS,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      initTimeoutMs: INIT_TIMEOUT_MS,
+      maxConnections: MAX_CONNECTIONS_PER_FRONT,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      initialCredit: INITIAL_CREDIT,
+      heartbeatMs: v['cluster.heartbeat-ms'],
+      peerTimeoutMs: v['cluster.peer-timeout-ms'],
+      sendRemoteAddr: true,
+      tlvs: {},
+    };
+    const linkServer = await LinkServer.start({
+      tls: loadBackendTls(tlsPathsFromConfig(config)),
+      bind: v['cluster.bind'],
+      port: opts.ephemeralPorts === true ? 0 : v['cluster.port'],
+      timing: { heartbeatMs: v['cluster.heartbeat-ms'], peerTimeoutMs: v['cluster.peer-timeout-ms'] },
+      now,
+      log: log.link,
+      fronts,
+      helloAck,
+      ecdhBucket: opts.ecdhBucket ?? { burst: ECDH_BURST, perSecond: ECDH_REFILL_PER_SEC },
+      onFrontUp: () => undefined,
+      onFrontMessage,
+      onFrontDown: (f, reason) => {
+        sb.frontDown(f, reason);
+        conn.frontDown(f, reason);
+      },
+      count: (d, t) => metrics.linkMessage(d, t),
+    });
+    cleanups.push(() => linkServer.close());
+
+    const peers = (): (PeerInfo | PersistentPeerInfo)[] => [...sb.list(), ...conn.reconnecting()];
+    const status = (): BackendStatus => ({
+      nodeId: key.nodeIdHex,
+      keyProvider: key.provider,
+      chain: v.chain,
+      chainHash: CHAIN_HASH_HEX[v.chain],
+      chainSource: v['chain.source'],
+      chainSourceNote: chainSourceNote(v['chain.source']),
+      linkProtocolVersion: LINK_PROTOCOL_VERSION,
+      fronts: fronts.info(),
+      peerCount: sb.size,
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeSec: Math.floor((now() - startedAt) / 1000),
+    });
+    const connect = (nodeId: string, host: string, port: number, o: { persist?: boolean } = {}) => conn.connect(nodeId.toLowerCase(), host, port, o);
+    const disconnect = (nodeId: string) => {
+      const id = nodeId.toLowerCase();
+      const wasPersistent = conn.forget(id);
+      return { disconnected: sb.disconnect(id, 'disconnect requested by operator'), wasPersistent };
+    };
+
+    const api = await startApi({
+      host: v['api.listen'].host,
+      port: opts.ephemeralPorts === true ? 0 : v['api.listen'].port,
+      password: v['api.password'],
+      log: log.api,
+      handlers: { status, peers, fronts: () => fronts.info(), connect: (n, h, p, persist) => connect(n, h, p, { persist }), disconnect },
+    });
+    cleanups.push(() => closeHttp(api.server));
+    let metricsPort: number | undefined;
+    if (v['metrics.enabled']) {
+      const m = await serveMetrics(metrics.registry, v['metrics.listen'].host, opts.ephemeralPorts === true ? 0 : v['metrics.listen'].port);
+      cleanups.push(() => closeHttp(m.server));
+      metricsPort = m.port;
+    }
+    log.api.info({ nodeId: key.nodeIdHex, linkPort: linkServer.port, apiPort: api.port, metricsPort, chain: v.chain }, 'backend started');
+    let closing: Promise<void> | undefined;
+    return {
+      nodeId: key.nodeIdHex,
+      linkPort: linkServer.port,
+      apiPort: api.port,
+      metricsPort,
+      status,
+      peers,
+      fronts: () => fronts.info(),
+      connect,
+      disconnect,
+      close: () => (closing ??= closeAll().then(() => log.api.info('backend stopped'))),
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * @module back/metrics
+ * Prometheus metrics of the backend (DESIGN §8), on a per-daemon `Registry` (never prom-client's
+ * global one: several daemons may run in one process, e.g. `lnfleet dev` and the tests), served as
+ * text on `metrics.listen` at `/metrics`.
+ *
+ * | metric | type | labels |
+ * |---|---|---|
+ * | `lnfleet_fronts_connected` | gauge | — |
+ * | `peer_connections` | gauge (eclair's name) | — |
+ * | `lnfleet_link_messages_total` | counter | `direction` (in/out), `type` (link message name) |
+ * | `lnfleet_ecdh_requests_total` | counter | `status` (ok, rate_limited, invalid_point) |
+ *
+ * Does not: collect process/GC default metrics (cheap to add with `collectDefaultMetrics({register})`).
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { EcdhStatusName } from './ecdh.js';
+
+const ECDH_LABEL: Readonly<Record<EcdhStatusName, string>> = { ok: 'ok', rateLimited: 'rate_limited', invalidPoint: 'invalid_point' };
+
+/** The backend's metrics. */
+export class BackendMetrics {
+  readonly registry = new Registry();
+  readonly #linkMessages: Counter<'direction' | 'type'>;
+  readonly #ecdh: Counter<'status'>;
+
+  constructor(sample: { fronts: () => number; peers: () => number }) {
+    const registers = [this.registry];
+    new Gauge({ name: 'lnfleet_fronts_connected', help: 'Fronts with a live cluster link (hello accepted).', registers, collect() { this.set(sample.fronts()); } });
+    new Gauge({ name: 'peer_connections', help: 'Peers connected to the node through any front.', registers, collect() { this.set(sample.peers()); } });
+    this.#linkMessages = new Counter({ name: 'lnfleet_link_messages_total', help: 'Cluster link messages by direction and type.', labelNames: ['direction', 'type'], registers });
+    this.#ecdh = new Counter({ name: 'lnfleet_ecdh_requests_total', help: 'ECDH requests from fronts by outcome.', labelNames: ['status'], registers });
+  }
+
+  /** Counts one link message. */
+  linkMessage(direction: 'in' | 'out', type: string): void {
+    this.#linkMessages.inc({ direction, type });
+  }
+
+  /** Counts one ECDH answer. */
+  ecdh(status: EcdhStatusName): void {
+    this.#ecdh.inc({ status: ECDH_LABEL[status] });
+  }
+}
+
+/** Serves `registry` at `/metrics` on host:port (0 = ephemeral). */
+export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+    );
+  });
+  server.listen(port, host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
+  return { server, port: (server.address() as AddressInfo).port };
+}

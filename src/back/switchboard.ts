@@ -1,0 +1,211 @@
+/**
+ * @module back/switchboard
+ * The peer registry (DESIGN §2): one peer per node id, one live connection per peer, wherever it is.
+ * A connection is (front, conn). Like eclair's Switchboard:
+ *  - `peer_attached` for a node id that already has a connection (same front or another) replaces it:
+ *    the old one gets `disconnect` "connection replaced" (eclair's ConnectionReplaced);
+ *  - `peer_attach_ack` accepts the peer (refused only for our own node id), says whether it has
+ *    channels with us (always false: no channels yet) and grants `INITIAL_CREDIT`;
+ *  - `peer_detached`, a `disconnect` we send, or the front's link going down → the peer is gone.
+ * Flow control (docs/cluster.md): we re-grant credit in batches of `CREDIT_REGRANT_BATCH` as we process
+ * a connection's messages, and spend the credit the front gives us when we send; without credit
+ * messages wait, up to `MAX_PENDING_TO_FRONT`, past which the connection is dropped.
+ * Incoming peer messages go to the BOLT 2 stub (`channels-stub.ts`); anything else is logged at debug.
+ *
+ * Does not: dial (see `connector.ts`), or decide channel matters.
+ */
+import type { Logger } from '../log.js';
+import type { LinkMessageNamed } from '../cluster/messages.js';
+import { answerPeerMessage } from './channels-stub.js';
+import { CREDIT_REGRANT_BATCH, INITIAL_CREDIT, MAX_PENDING_TO_FRONT } from './constants.js';
+import type { Front } from './fronts.js';
+
+/** One live connection of a peer. */
+interface Connection {
+  readonly nodeId: string;
+  readonly front: Front;
+  readonly conn: number;
+  readonly remoteAddress: string;
+  readonly outbound: boolean;
+  readonly attachedAt: number;
+  /** Messages we may still send to the front for this connection. */
+  toFrontCredit: number;
+  /** Messages waiting for credit. */
+  readonly pending: Uint8Array[];
+  /** Messages processed since we last granted credit. */
+  processedSinceGrant: number;
+}
+
+/** What `/peers` shows of a connected peer. */
+export interface PeerInfo {
+  readonly nodeId: string;
+  readonly state: 'connected';
+  readonly front: string;
+  readonly conn: number;
+  readonly remoteAddress: string;
+  readonly outbound: boolean;
+  readonly connectedAt: string;
+}
+
+/** Callbacks to the owner. */
+export interface SwitchboardEvents {
+  onPeerUp(nodeId: string, front: Front, conn: number): void;
+  onPeerDown(nodeId: string, reason: string): void;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const connKey = (front: Front, conn: number): string => `${front.id}/${conn}`;
+
+/** The peer registry. */
+export class Switchboard {
+  readonly #byNode = new Map<string, Connection>();
+  readonly #byConn = new Map<string, Connection>();
+  readonly #log: Logger;
+  readonly #ourNodeId: string;
+  readonly #events: SwitchboardEvents;
+  readonly #now: () => number;
+
+  constructor(ourNodeId: string, log: Logger, now: () => number, events: SwitchboardEvents) {
+    this.#ourNodeId = ourNodeId;
+    this.#log = log;
+    this.#now = now;
+    this.#events = events;
+  }
+
+  /** Connected peers. */
+  get size(): number {
+    return this.#byNode.size;
+  }
+
+  /** Whether `nodeId` (hex) has a live connection. */
+  isConnected(nodeId: string): boolean {
+    return this.#byNode.has(nodeId);
+  }
+
+  /** Where `nodeId` is connected. */
+  where(nodeId: string): { front: string; conn: number } | undefined {
+    const c = this.#byNode.get(nodeId);
+    return c === undefined ? undefined : { front: c.front.id, conn: c.conn };
+  }
+
+  /** `peer_attached` from `front`. */
+  attached(front: Front, m: LinkMessageNamed<'peer_attached'>): void {
+    const nodeId = hex(m.nodeId);
+    const ack = (accepted: boolean, credit: number) =>
+      front.link.send({ name: 'peer_attach_ack', conn: m.conn, accepted, hasChannels: false, credit, tlvs: {} });
+    if (nodeId === this.#ourNodeId) {
+      this.#log.warn({ front: front.id, conn: m.conn }, 'refusing a connection to our own node id');
+      ack(false, 0);
+      return;
+    }
+    const sameSlot = this.#byConn.get(connKey(front, m.conn));
+    if (sameSlot !== undefined) this.#drop(sameSlot, 'front reused the connection id', sameSlot.nodeId !== nodeId);
+    const old = this.#byNode.get(nodeId);
+    if (old !== undefined) {
+      this.#log.info({ peer: nodeId, old: connKey(old.front, old.conn), new: connKey(front, m.conn) }, 'connection replaced');
+      old.front.link.send({ name: 'disconnect', conn: old.conn, reason: 'connection replaced', tlvs: {} });
+      this.#drop(old, 'connection replaced', false);
+    }
+    const c: Connection = {
+      nodeId, front, conn: m.conn, remoteAddress: m.remoteAddress, outbound: m.outbound, attachedAt: this.#now(),
+      toFrontCredit: INITIAL_CREDIT, pending: [], processedSinceGrant: 0,
+    };
+    this.#byNode.set(nodeId, c);
+    this.#byConn.set(connKey(front, m.conn), c);
+    front.conns.add(m.conn);
+    ack(true, INITIAL_CREDIT);
+    this.#log.info({ peer: nodeId, front: front.id, conn: m.conn, remote: m.remoteAddress, outbound: m.outbound }, 'peer connected');
+    this.#events.onPeerUp(nodeId, front, m.conn);
+  }
+
+  /** `peer_detached` from `front`. */
+  detached(front: Front, m: LinkMessageNamed<'peer_detached'>): void {
+    const c = this.#byConn.get(connKey(front, m.conn));
+    if (c === undefined) return; // already replaced or disconnected by us
+    this.#drop(c, `detached: ${m.reason}`, true);
+  }
+
+  /** `peer_message` from `front`. */
+  message(front: Front, m: LinkMessageNamed<'peer_message'>): void {
+    const c = this.#byConn.get(connKey(front, m.conn));
+    if (c === undefined) {
+      this.#log.debug({ front: front.id, conn: m.conn }, 'peer_message for an unknown connection ignored');
+      return;
+    }
+    c.processedSinceGrant += 1;
+    if (c.processedSinceGrant >= CREDIT_REGRANT_BATCH) {
+      front.link.send({ name: 'credit', conn: c.conn, messages: c.processedSinceGrant, tlvs: {} });
+      c.processedSinceGrant = 0;
+    }
+    const a = answerPeerMessage(m.message);
+    switch (a.kind) {
+      case 'reply':
+        this.#log.info({ peer: c.nodeId, temporaryChannelId: hex(a.temporaryChannelId) }, 'refused a channel open: channels not supported yet');
+        this.#sendToPeer(c, a.message);
+        return;
+      case 'ignore':
+        this.#log.debug({ peer: c.nodeId, type: a.type }, 'peer message ignored (no handler yet)');
+        return;
+    }
+  }
+
+  /** `credit` from `front`: more messages we may send on that connection. */
+  credit(front: Front, m: LinkMessageNamed<'credit'>): void {
+    const c = this.#byConn.get(connKey(front, m.conn));
+    if (c === undefined) return;
+    c.toFrontCredit += m.messages;
+    while (c.toFrontCredit > 0 && c.pending.length > 0) {
+      c.toFrontCredit -= 1;
+      front.link.send({ name: 'peer_message', conn: c.conn, message: c.pending.shift()!, tlvs: {} });
+    }
+  }
+
+  /** The front's link went down: every connection on it is gone, now. */
+  frontDown(front: Front, reason: string): void {
+    for (const conn of [...front.conns]) {
+      const c = this.#byConn.get(connKey(front, conn));
+      if (c !== undefined) this.#drop(c, `front ${front.id} link lost (${reason})`, true);
+    }
+    front.conns.clear();
+  }
+
+  /** Asks the front to close `nodeId`'s connection; the peer is gone at once. False if not connected. */
+  disconnect(nodeId: string, reason: string): boolean {
+    const c = this.#byNode.get(nodeId);
+    if (c === undefined) return false;
+    c.front.link.send({ name: 'disconnect', conn: c.conn, reason, tlvs: {} });
+    this.#drop(c, reason, true);
+    return true;
+  }
+
+  /** Status rows of connected peers. */
+  list(): PeerInfo[] {
+    return [...this.#byNode.values()].map((c) => ({
+      nodeId: c.nodeId, state: 'connected', front: c.front.id, conn: c.conn, remoteAddress: c.remoteAddress,
+      outbound: c.outbound, connectedAt: new Date(c.attachedAt).toISOString(),
+    }));
+  }
+
+  #sendToPeer(c: Connection, message: Uint8Array): void {
+    if (c.toFrontCredit > 0 && c.pending.length === 0) {
+      c.toFrontCredit -= 1;
+      c.front.link.send({ name: 'peer_message', conn: c.conn, message, tlvs: {} });
+      return;
+    }
+    c.pending.push(message);
+    if (c.pending.length > MAX_PENDING_TO_FRONT) {
+      this.#log.warn({ peer: c.nodeId, pending: c.pending.length }, 'front gives no credit for this peer: disconnecting it');
+      this.disconnect(c.nodeId, 'peer not reading (no link credit)');
+    }
+  }
+
+  /** Forgets a connection; `notify` = the peer is now down (not replaced). */
+  #drop(c: Connection, reason: string, notify: boolean): void {
+    this.#byConn.delete(connKey(c.front, c.conn));
+    c.front.conns.delete(c.conn);
+    if (this.#byNode.get(c.nodeId) === c) this.#byNode.delete(c.nodeId);
+    if (!notify) return;
+    this.#log.info({ peer: c.nodeId, front: c.front.id, conn: c.conn, reason }, 'peer disconnected');
+    this.#events.onPeerDown(c.nodeId, reason);
+  }
+}

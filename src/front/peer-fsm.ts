@@ -139,7 +139,7 @@ const ZERO_CHANNEL = new Uint8Array(32);
  * Pure, exported for tests.
  */
 export function checkTheirInit(init: Init, chainHash: Uint8Array): string | undefined {
-  // BOLT #1: - MUST combine (logical OR) the two feature bitmaps into one logical `features` map.
+  // BOLT 1 has the receiver OR `globalfeatures` and `features` into one map.
   const features = FeatureVector.union(FeatureVector.fromBytes(init.globalfeatures), FeatureVector.fromBytes(init.features));
   // BOLT #1: - upon receiving unknown _even_ feature bits that are non-zero:
   //     - MUST close the connection.

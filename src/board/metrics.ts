@@ -32,9 +32,12 @@ export interface BoardMetrics {
   readonly state: Gauge<'state'>;
 }
 
-/** Sets `g` to `v`, or removes its sample when `v` is unknown. */
+/**
+ * Sets `g` to `v`, or removes its sample when `v` is unknown. `reset()` is not enough: prom-client
+ * then exports a label-less gauge as 0, and "0 °C" would be a lie; `remove({})` drops the series.
+ */
 function setOrClear(g: Gauge, v: number | null | undefined): void {
-  if (v === null || v === undefined) g.reset();
+  if (v === null || v === undefined) g.remove({});
   else g.set(v);
 }
 

@@ -231,7 +231,9 @@ export class BackendCollector {
 
   #address(host: string, ip: string, ttl: number): void {
     const key = host.toLowerCase().replace(/\.$/, '');
-    if (!isIPv4(ip) && !isIPv6(ip)) return;
+    // An IPv6 link-local address is useless without its zone, which mDNS does not carry (avahi
+    // publishes one even with use-ipv6=no): keep global addresses only.
+    if (!isIPv4(ip) && !(isIPv6(ip) && !/^fe[89ab]/i.test(ip))) return;
     const set = this.#addresses.get(key) ?? new Set<string>();
     if (ttl === 0) set.delete(ip);
     else if (set.size < MDNS_MAX_ADDRESSES_PER_HOST) set.add(ip);

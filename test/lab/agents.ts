@@ -1,0 +1,106 @@
+/**
+ * Small programs the lab tests start inside network namespaces (a helper, not a test file): Node can
+ * not switch namespaces itself, so the test runs `ip netns exec NS node dist/test/lab/agents.js CMD`.
+ * Every agent writes JSON lines on stdout and ends by itself within a bounded time.
+ *
+ *   advertise JSON     advertiseBackend(JSON); prints {"ready":true}; goodbye + exit on SIGTERM/SIGINT
+ *   browse JSON        browseBackends(JSON); prints the array, exits
+ *   front NAME READY_PORT PEER_PORT MAX_MS
+ *                      STAND-IN for the real front (src/front is being written): HTTP /readyz → 200 on
+ *                      127.0.0.1:READY_PORT and a TCP listener on PEER_PORT that writes NAME and closes
+ *   listen PORT…       TCP listeners that write "ok" and close (firewall tests); exit after 60 s
+ *   connect HOST PORT TIMEOUT_MS
+ *                      one connect attempt; prints {"ok":…,"data"|"error":…}
+ *   probe HOST PORT MAX_MS
+ *                      connects every 10 ms (100 ms timeout each); prints {"t":epoch ms,"ok":…,"name":…}
+ *                      whenever the outcome changes (who answers, or failure); exits after MAX_MS
+ */
+import { readlinkSync } from 'node:fs';
+import { createServer as createHttp } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { advertiseBackend, browseBackends } from '../../src/discovery/index.js';
+import { HOST_NETNS_ENV } from '../helpers/netns.js';
+
+const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+/** Every agent dies after this long at most (ms), whatever the test does. */
+const AGENT_MAX_LIFETIME_MS = 120_000;
+setTimeout(() => process.exit(3), AGENT_MAX_LIFETIME_MS).unref();
+
+function tryConnect(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; data?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    let data = '';
+    const done = (r: { ok: boolean; data?: string; error?: string }) => { clearTimeout(t); s.destroy(); resolve(r); };
+    const t = setTimeout(() => done({ ok: false, error: 'timeout' }), timeoutMs);
+    s.on('data', (d) => { data += d.toString(); });
+    s.on('end', () => done({ ok: true, data }));
+    s.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, error: e.code ?? e.message }));
+  });
+}
+
+/** Safety net: agents send multicast and open ports, so they refuse to run in the root namespace. */
+function assertInLabNamespace(): void {
+  // The test process (in the root namespace) exports its namespace id; /proc/1 may be unreadable.
+  const host = process.env[HOST_NETNS_ENV];
+  if (host === undefined || readlinkSync('/proc/self/ns/net') === host) {
+    process.stderr.write('agents run only inside a lab network namespace (ip netns exec)\n');
+    process.exit(4);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  assertInLabNamespace();
+  const [cmd, ...a] = argv;
+  switch (cmd) {
+    case 'advertise': {
+      const adv = advertiseBackend(JSON.parse(a[0] ?? '{}'));
+      await adv.ready;
+      out({ ready: true });
+      const stop = async () => { await adv.close(); out({ closed: true }); process.exit(0); };
+      process.on('SIGTERM', () => void stop());
+      process.on('SIGINT', () => void stop());
+      setInterval(() => undefined, 1000);
+      return;
+    }
+    case 'browse':
+      out(await browseBackends(JSON.parse(a[0] ?? '{}')));
+      return;
+    case 'front': {
+      const [name = 'front', ready = '9736', peer = '9735', maxMs = '60000'] = a;
+      const http = createHttp((req, res) => { res.statusCode = req.url === '/readyz' ? 200 : 404; res.end('stand-in\n'); });
+      const tcp = createServer((s) => s.end(name));
+      await Promise.all([
+        new Promise<void>((r) => http.listen(Number(ready), '127.0.0.1', r)),
+        new Promise<void>((r) => tcp.listen(Number(peer), '0.0.0.0', r)),
+      ]);
+      out({ ready: true, name });
+      setTimeout(() => process.exit(0), Number(maxMs));
+      return;
+    }
+    case 'listen':
+      await Promise.all(a.map((p) => new Promise<void>((r) => createServer((s) => s.end('ok')).listen(Number(p), '0.0.0.0', r))));
+      out({ ready: true });
+      setTimeout(() => process.exit(0), 60_000);
+      return;
+    case 'connect':
+      out(await tryConnect(a[0] ?? '', Number(a[1]), Number(a[2] ?? 1000)));
+      return;
+    case 'probe': {
+      const [host = '', port = '9735', maxMs = '30000'] = a;
+      const end = Date.now() + Number(maxMs);
+      let last = '';
+      while (Date.now() < end) {
+        const r = await tryConnect(host, Number(port), 100);
+        const key = r.ok ? `ok:${r.data}` : 'fail';
+        if (key !== last) { last = key; out({ t: Date.now(), ok: r.ok, name: r.ok ? r.data : r.error }); }
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      return;
+    }
+    default:
+      process.stderr.write(`unknown agent command ${JSON.stringify(cmd)}\n`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => { process.stderr.write(String(e) + '\n'); process.exit(1); });

@@ -18,7 +18,6 @@
 import { readlinkSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
 import { connect, createServer } from 'node:net';
-import { advertiseBackend, browseBackends } from '../../src/discovery/index.js';
 import { HOST_NETNS_ENV } from '../helpers/netns.js';
 
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -53,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...a] = argv;
   switch (cmd) {
     case 'advertise': {
+      const { advertiseBackend } = await import('../../src/discovery/index.js');
       const adv = advertiseBackend(JSON.parse(a[0] ?? '{}'));
       await adv.ready;
       out({ ready: true });
@@ -62,9 +62,12 @@ async function main(argv: string[]): Promise<void> {
       setInterval(() => undefined, 1000);
       return;
     }
-    case 'browse':
+    case 'browse': {
+      // Imported lazily: the firewall and VRRP agents start faster without pino and multicast-dns.
+      const { browseBackends } = await import('../../src/discovery/index.js');
       out(await browseBackends(JSON.parse(a[0] ?? '{}')));
       return;
+    }
     case 'front': {
       const [name = 'front', ready = '9736', peer = '9735', maxMs = '60000'] = a;
       const http = createHttp((req, res) => { res.statusCode = req.url === '/readyz' ? 200 : 404; res.end('stand-in\n'); });

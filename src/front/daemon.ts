@@ -60,6 +60,8 @@ export interface StartFrontOptions {
   readonly peerListen?: { readonly host: string; readonly port: number };
   /** Overrides `front.health-listen` (tests use port 0). */
   readonly healthListen?: { readonly host: string; readonly port: number };
+  /** Where a front-side key provider reads `NODE_PRIV_KEY` (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What `status()` reports. */
@@ -109,7 +111,7 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   const now = opts.now ?? Date.now;
   const tls = loadFrontTls(tlsPathsFromConfig(config));
   const id = frontIdOf(config, typeof tls.cert === 'string' ? tls.cert : undefined);
-  const source = keySourceFromConfig(config);
+  const source = keySourceFromConfig(config, opts.env ?? process.env);
   const frontKey: NodeKey | undefined = source === undefined ? undefined : await loadNodeKey(source, { expectedNodeId: v['node.pub-key'] });
   const front = new Front(config, log.child({ frontId: id }), now, frontKey, id);
   const link = new LinkClient({

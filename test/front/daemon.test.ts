@@ -221,3 +221,26 @@ test('front.max-connections is enforced: the extra socket is refused at once', a
   await stillWorks(p1);
   assert.equal(s.front.status().connections, 2);
 });
+
+test('front.key-provider = env: handshakes use the local key and continue while the backend is gone', async (t) => {
+  const pki = await createTempPki();
+  t.after(() => pki.cleanup());
+  const backend = await startScriptedBackend(pki);
+  t.after(() => backend.close());
+  const cert = await pki.issue('front', 'fk');
+  const nodeIdHex = Buffer.from(backend.nodeKey.pub).toString('hex');
+  const config = frontConfig(pki, cert, backend.port, { 'front.key-provider': 'env', 'node.pub-key': nodeIdHex, 'cluster.reconnect-max-ms': '200' });
+  const front = await startFront(config, {
+    logger: captureLogger().logger, peerListen: LOOPBACK0, healthListen: LOOPBACK0,
+    env: { NODE_PRIV_KEY: Buffer.from(backend.nodeKey.priv).toString('hex') },
+  });
+  t.after(() => front.close());
+  await waitFor('link up', () => front.status().ready);
+  await backend.kill();
+  await waitFor('link down', () => !front.status().ready);
+  const peer = await dialPeer(front.peerPort, backend.nodeKey.pub);
+  t.after(() => peer.destroy());
+  assert.equal((await peer.exchangeInit()).name, 'init');
+  assert.equal(await peer.ping(2), 2);
+  assert.ok(!backend.received.some((m) => m.name === 'ecdh_request'), 'no ECDH was asked of the backend');
+});

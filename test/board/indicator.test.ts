@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   BOARD_STATES, BoardError, BoardIndicator, FakeGpioProvider, ManualScheduler, OnoffGpioProvider, STATE_TABLE, VRRP_ROLES,
   combineState, describeStateTable, statusPinHigh, type BoardLogger, type BoardState, type FrontState, type OnoffModule,
   type StateRow, type VrrpRole,
 } from '../../src/board/index.js';
+import { createLogger } from '../../src/log.js';
 
 const PINS = { ledOk: 17, ledWarn: 27, ledFault: 22, statusPin: 23 } as const;
 
@@ -266,4 +267,23 @@ test('onoff provider: a module that fails to load or an export that throws → o
   p2.open(14).write(1);
   assert.deepEqual(calls, ['new 12 out none activeLow=false', 'write 1', 'unexport']);
   assert.deepEqual(log2.lines, ['cannot open GPIO: LEDs and status pin stay off']);
+});
+
+test('the real onoff module on a host without GPIO: one JSON warning through pino, dark LEDs', (t) => {
+  if (existsSync('/sys/class/gpio/export')) {
+    t.skip('this host has sysfs GPIO; not exporting real pins from a unit test');
+    return;
+  }
+  const lines: string[] = [];
+  const log = createLogger('front', 'info', { write: (l: string) => { lines.push(l); } });
+  const provider = new OnoffGpioProvider(log); // the pino Logger fits BoardLogger
+  const ind = new BoardIndicator({ provider, pins: { ...PINS, activeLow: false }, scheduler: new ManualScheduler() });
+  ind.setState('serving');
+  ind.close();
+  assert.equal(provider.unavailable, true);
+  assert.equal(lines.length, 1);
+  const entry = JSON.parse(lines[0]!) as { level: number; component: string; msg: string; pin: number };
+  assert.equal(entry.component, 'board');
+  assert.equal(entry.level, 40); // pino warn
+  assert.match(entry.msg, /no GPIO on this host/);
 });

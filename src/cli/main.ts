@@ -16,9 +16,10 @@ import { selftestCommand } from './selftest.js';
 import { provisionCommand } from './provision.js';
 import { configCommand } from './config.js';
 import { genCommand } from './gen.js';
+import { boardCommand } from './board.js';
 
 /** Every subcommand, in the order `lnfleet --help` lists them. */
-export const COMMANDS: readonly Command[] = [versionCommand, selftestCommand, configCommand, provisionCommand, genCommand];
+export const COMMANDS: readonly Command[] = [versionCommand, selftestCommand, configCommand, provisionCommand, genCommand, boardCommand];
 
 function globalUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -51,13 +51,6 @@ export const MAX_QUEUED_FORWARDS = 2048;
  */
 export const OUR_PING_PONG_BYTES = 0;
 
-/**
- * Credit (peer messages) the front grants the backend for each connection right after
- * `peer_attached`, and tops up as writes to the peer drain (docs/cluster.md "Flow control"). 32
- * messages ≤ 2 MiB in flight per connection at the worst message size, usually a few KiB.
- */
-export const FRONT_INITIAL_CREDIT = 32;
-
 /** Re-grant credit to the backend in batches of this many messages, so `credit` frames stay rare. */
 export const FRONT_CREDIT_BATCH = 8;
 

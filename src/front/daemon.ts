@@ -13,7 +13,7 @@
  *    unreachable and no front-side key can do the handshake ECDH.
  * 3. **Per connection**: a `PeerSocket` (I/O, backpressure) drives a `PeerConnection` (sans-I/O BOLT 8
  *    + BOLT 1). The handshake's static-key ECDH goes to the backend (`ecdh_request`) unless
- *    `front.key-provider` loads the key here. After `init`: `peer_attached` + our credit grant; the
+ *    `front.key-provider` loads the key here. After `init`: `peer_attached` (both sides start with `initialCredit`); the
  *    backend answers `peer_attach_ack` (keep? channels? credit).
  * 4. **Messages**: BOLT 2 and unknown odd types → `peer_message` to the backend, spending credit
  *    (reading pauses at zero); the backend's `peer_message` → encrypted to the peer, credit granted
@@ -40,7 +40,7 @@ import { loadFrontTls, tlsPathsFromConfig } from '../cluster/tls.js';
 import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
 import { keySourceFromConfig, loadNodeKey, type NodeKey } from '../keys/index.js';
 import type { StaticEcdh } from '../noise/index.js';
-import { DIAL_TIMEOUT_MS, FRONT_INITIAL_CREDIT, TICK_INTERVAL_MS } from './constants.js';
+import { DIAL_TIMEOUT_MS, TICK_INTERVAL_MS } from './constants.js';
 import { startHealthServer, type FrontStatus } from './health.js';
 import { LinkClient, type BackendAddress, type HelloAck, type LinkStateName, type ResolveBackend } from './link-client.js';
 import { FrontMetrics } from './metrics.js';
@@ -268,7 +268,8 @@ class Front {
         name: 'peer_attached', conn: p.conn, nodeId: a.nodeId, remoteAddress: p.remoteAddress, outbound: p.fsm.direction === 'outbound',
         theirInit: a.theirInit, ourInit: a.ourInit, tlvs: {},
       });
-      this.link.send({ name: 'credit', conn: p.conn, messages: FRONT_INITIAL_CREDIT, tlvs: {} });
+      // The backend starts with `hello_ack.initialCredit` messages for this connection (docs/cluster.md
+      // "Flow control"): that is our implicit initial grant; `credit` frames follow as writes drain.
       p.attachedOnLink = true;
     },
     forward: (p, message, type) => {

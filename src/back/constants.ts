@@ -62,7 +62,9 @@ export const MAX_CONNECTIONS_PER_FRONT = 1000;
 /** Largest Lightning message, bytes: BOLT 1/8's 65535 (2-byte length). */
 export const MAX_MESSAGE_BYTES = 65_535;
 /**
- * Messages of credit per connection at attach, in each direction (docs/cluster.md "Flow control").
+ * Messages of credit per connection at attach, in each direction (docs/cluster.md "Flow control"): the
+ * backend grants it to the front in `peer_attach_ack`, and starts each attached connection with the
+ * same amount for its own sends (implicit, no frame; announced as `hello_ack.initialCredit`).
  * 64 × 64 KiB bounds what one peer can have in flight on the link to 4 MiB, while a busy channel peer
  * (commitment_signed/revoke_and_ack bursts of a few dozen messages) never waits on credit.
  */

@@ -8,7 +8,8 @@
  *    channels with us (always false: no channels yet) and grants `INITIAL_CREDIT`;
  *  - `peer_detached`, a `disconnect` we send, or the front's link going down → the peer is gone.
  * Flow control (docs/cluster.md): we re-grant credit in batches of `CREDIT_REGRANT_BATCH` as we process
- * a connection's messages, and spend the credit the front gives us when we send; without credit
+ * a connection's messages; for our sends we start each connection with `INITIAL_CREDIT` (the implicit
+ * initial grant of `hello_ack.initialCredit`) and add what the front's `credit` frames give; without credit
  * messages wait, up to `MAX_PENDING_TO_FRONT`, past which the connection is dropped.
  * Incoming peer messages go to the BOLT 2 stub (`channels-stub.ts`); anything else is logged at debug.
  *

@@ -69,6 +69,8 @@ test('collector: a full response yields the backend once; a change re-emits; a g
   assert.deepEqual(c.ingest(full(), 10).up, [], 'same records: no new event');
   const moved = c.ingest([{ name: recs.hostFqdn, type: 'A', ttl: 120, data: '10.0.0.9' }, { name: recs.hostFqdn, type: 'A', ttl: 0, data: IP }], 20);
   assert.deepEqual(moved.up.map((b) => b.addresses), [['10.0.0.9']], 'address change re-emits');
+  const v6 = c.ingest([{ name: recs.hostFqdn, type: 'AAAA', ttl: 120, data: 'fe80::1' }, { name: recs.hostFqdn, type: 'AAAA', ttl: 120, data: '2001:db8::2' }], 25);
+  assert.deepEqual(v6.up.map((b) => b.addresses), [['10.0.0.9', '2001:db8::2']], 'IPv4 first; link-local IPv6 (no zone in mDNS) dropped');
   assert.deepEqual(c.ingest(allRecords(recs, 0).answers, 30).down, ['lnfleet-backend']);
   assert.deepEqual(c.current(), []);
 });

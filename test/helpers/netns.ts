@@ -25,7 +25,7 @@ import { join } from 'node:path';
 export const LAB_NS_PREFIX = 'lnf-';
 /** The lab LAN (TEST-NET-like private prefix, only ever inside our namespaces). */
 export const LAB_SUBNET = '10.77.0.0/24';
-/** Host addresses start at .2 (.1 is left free, e.g. for a VIP in some tests). */
+/** Host addresses start at .2 (.1 stays free; the VRRP test's VIP is .100). */
 const FIRST_HOST = 2;
 /** Bound of any single lab command, in ms: `ip` and `nft` finish in milliseconds. */
 const EXEC_TIMEOUT_MS = 10_000;

@@ -11,6 +11,7 @@
  */
 import { startBackend, type BackendHandle } from '../back/index.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
+import { waitForStopSignal } from './signals.js';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
 
 const USAGE = `usage: lnfleet back [--config FILE]
@@ -28,15 +29,7 @@ export interface BackCommandDeps {
 }
 
 function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+  return waitForStopSignal();
 }
 
 /** Builds the `back` command. */

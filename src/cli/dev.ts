@@ -53,6 +53,8 @@ export interface DevCluster {
   restart(name: string): ChildProcess;
   /** Stops every child; resolves when all have exited. */
   stop(): Promise<void>;
+  /** `true` once `stop` was called (exits after that are expected). */
+  readonly stopping: boolean;
 }
 
 class DevError extends LnfleetError<'DEV_START'> {}
@@ -145,14 +147,21 @@ export async function startDevCluster(opts: { dataDir: string; fronts: number; p
   const spawnChild = (name: string): ChildProcess => {
     const role = name === 'back' ? 'back' : 'front';
     const log = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [MAIN_JS, role, '--config', join(dir, `${name}.conf`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group (a terminal's Ctrl-C reaches only `dev`, which stops the children in order) and an
+    // IPC channel whose loss stops the child even if `dev` itself is killed (see cli/main.ts).
+    const child = spawn(process.execPath, [MAIN_JS, role, '--config', join(dir, `${name}.conf`)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+    });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     children.set(name, child);
     return child;
   };
   const exitedEarly = (): string | undefined => [...children].find(([, c]) => c.exitCode !== null || c.signalCode !== null)?.[0];
+  let stopping = false;
   const stop = async (): Promise<void> => {
+    stopping = true;
     const alive = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
     await Promise.all(alive.map((c) => new Promise<void>((res) => {
       const kill = setTimeout(() => c.kill('SIGKILL'), DEV_STOP_GRACE_MS);
@@ -174,7 +183,7 @@ export async function startDevCluster(opts: { dataDir: string; fronts: number; p
     }
     const info: ClusterInfo = { nodeId, fronts, backend: { link: opts.ports.link, api: opts.ports.api } };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(info, null, 2) + '\n');
-    return { info, dataDir: dir, children, stop, restart: spawnChild };
+    return { info, dataDir: dir, children, stop, restart: spawnChild, get stopping() { return stopping; } };
   } catch (e) {
     await stop();
     throw e;
@@ -220,7 +229,7 @@ export const devCommand: Command = {
     io.out(`API http://127.0.0.1:${ports.api}/status · logs ${join(cluster.dataDir, 'logs')} · ${join(cluster.dataDir, 'cluster.json')}`);
     io.out('running; Ctrl-C stops it');
     for (const [name, child] of cluster.children) {
-      child.on('exit', (code, signal) => io.err(`${name} exited (${signal ?? `code ${code}`}); see ${join(cluster.dataDir, 'logs', `${name}.log`)}`));
+      child.on('exit', (code, signal) => cluster.stopping || io.err(`${name} exited (${signal ?? `code ${code}`}); see ${join(cluster.dataDir, 'logs', `${name}.log`)}`));
     }
     await new Promise<void>((res) => {
       const onSignal = (): void => { io.out('stopping …'); res(); };

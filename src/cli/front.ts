@@ -9,6 +9,7 @@
 import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { startFront } from '../front/index.js';
+import { waitForStopSignal } from './signals.js';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
 
 const USAGE = `usage: lnfleet front [--config FILE]
@@ -18,9 +19,6 @@ const USAGE = `usage: lnfleet front [--config FILE]
   front.health-listen. Stops on SIGINT or SIGTERM.
 
   --config FILE   the front's configuration file (default: defaults + environment only)`;
-
-/** Signals that stop the front. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Builds the command; `env` and `waitForStop` are injectable for tests. */
 export function makeFrontCommand(deps: {
@@ -60,13 +58,7 @@ export function makeFrontCommand(deps: {
 }
 
 function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => {
-      for (const s of STOP_SIGNALS) process.off(s, on);
-      resolve(sig);
-    };
-    for (const s of STOP_SIGNALS) process.on(s, on);
-  });
+  return waitForStopSignal();
 }
 
 /** `lnfleet front`, registered by `cli/main.ts`. */

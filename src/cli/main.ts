@@ -17,9 +17,27 @@ import { provisionCommand } from './provision.js';
 import { configCommand } from './config.js';
 import { genCommand } from './gen.js';
 import { boardCommand } from './board.js';
+import { backCommand } from './back.js';
+import { frontCommand } from './front.js';
+import { devCommand } from './dev.js';
+import { connectCommand, disconnectCommand, peersCommand, statusCommand } from './api-client.js';
 
 /** Every subcommand, in the order `lnfleet --help` lists them. */
-export const COMMANDS: readonly Command[] = [versionCommand, selftestCommand, configCommand, provisionCommand, genCommand, boardCommand];
+export const COMMANDS: readonly Command[] = [
+  devCommand,
+  backCommand,
+  frontCommand,
+  statusCommand,
+  peersCommand,
+  connectCommand,
+  disconnectCommand,
+  provisionCommand,
+  configCommand,
+  genCommand,
+  boardCommand,
+  selftestCommand,
+  versionCommand,
+];
 
 function globalUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -65,6 +83,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 // A closed pipe (`lnfleet … | head`) is not an error worth a stack trace.
 for (const s of [process.stdout, process.stderr]) {
   s.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+}
+
+// A daemon started by `lnfleet dev` (or any supervisor) with an IPC channel stops cleanly when its parent
+// goes away, even if the parent was killed outright: losing the channel counts as a SIGTERM.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 const stdio: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };

@@ -15,6 +15,7 @@
  *
  * Does not: interpret messages (see `link-server.ts` and the services), or retry.
  */
+import { LINK_LIVENESS_TICK_MS } from '../cluster/constants.js';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { LinkSession, type LinkTiming } from '../cluster/session.js';
@@ -57,7 +58,7 @@ export class LinkSocket {
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`));
     socket.on('close', () => this.close('socket closed'));
     socket.on('end', () => this.close('front closed the link'));
-    this.#timer = setInterval(() => this.#tick(), Math.max(20, Math.floor(timing.heartbeatMs / 2)));
+    this.#timer = setInterval(() => this.#tick(), Math.min(LINK_LIVENESS_TICK_MS, Math.max(20, Math.floor(timing.heartbeatMs / 2))));
     this.#timer.unref();
   }
 

@@ -13,3 +13,10 @@ export const MAX_LINK_FRAME_BYTES = 1 << 20;
 
 /** Default TCP port of the cluster link (DESIGN §3); eclair's cluster used 25520 for Akka too. */
 export const DEFAULT_LINK_PORT = 25520;
+
+/**
+ * Period of the liveness check on both ends of the link, in ms: at most this long passes between the
+ * peer timeout expiring and the link being declared lost. With the default 2.5 s timeout, a dead front
+ * or backend is noticed within 3 s (issue #4, DESIGN §6).
+ */
+export const LINK_LIVENESS_TICK_MS = 250;

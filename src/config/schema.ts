@@ -78,7 +78,7 @@ export const SCHEMA = {
   'cluster.local-address': k(t.ip(), null, ALL, 'This host\'s LAN address (link source address on fronts, mDNS record on the backend).', { env: ['LOCAL_IP'] }),
   'cluster.mdns': k(t.bool(), 'true', ALL, 'Backend advertises _lnfleet._tcp; fronts browse it when backend-address is unset.', { roleDefaults: { dev: 'false' } }),
   'cluster.heartbeat-ms': k(t.durationMs(100, 60_000), '1000', ALL, 'Interval between link heartbeats.'),
-  'cluster.peer-timeout-ms': k(t.durationMs(200, 600_000), '3000', ALL, 'Link declared lost after this long without a frame (≥ 2 heartbeats).'),
+  'cluster.peer-timeout-ms': k(t.durationMs(200, 600_000), '2500', ALL, 'Link declared lost after this long without a frame (≥ 2 heartbeats); with the 250 ms liveness tick a dead peer is noticed within 3 s.'),
   'cluster.reconnect-max-ms': k(t.durationMs(100, 3_600_000), '30000', FRONT, 'Cap of the front\'s redial backoff when the backend is unreachable.'),
   'cluster.tls.mode': k(t.enumOf(['ca', 'shared']), 'ca', ALL, 'ca = per-member certificates from the cluster CA; shared = one certificate for all (eclair style).'),
   'cluster.tls.ca': k(t.path(), null, ALL, 'Cluster CA certificate (PEM); required in ca mode.'),

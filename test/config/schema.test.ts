@@ -39,10 +39,10 @@ test('env aliases are unique across keys and the required ones exist', () => {
   assert.equal(seen.has('NODE_PRIV_KEY'), false, 'NODE_PRIV_KEY is a secret source, not config');
 });
 
-test('brief defaults: cluster.port 25520, heartbeat 1000, timeout 3000, sync 5, listen addresses', () => {
+test('brief defaults: cluster.port 25520, heartbeat 1000, timeout 2500 (a dead end noticed within 3 s), sync 5, listen addresses', () => {
   assert.equal(SCHEMA['cluster.port'].default, '25520');
   assert.equal(SCHEMA['cluster.heartbeat-ms'].default, '1000');
-  assert.equal(SCHEMA['cluster.peer-timeout-ms'].default, '3000');
+  assert.equal(SCHEMA['cluster.peer-timeout-ms'].default, '2500');
   assert.equal(SCHEMA['sync.peer-limit'].default, '5');
   assert.equal(SCHEMA['front.listen'].default, '0.0.0.0:9735');
   assert.equal(SCHEMA['api.listen'].default, '127.0.0.1:8080');

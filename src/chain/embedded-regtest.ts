@@ -16,7 +16,9 @@
  *  - no `signrawtransactionwithwallet` → transactions are built and signed here with bcoin's MTX;
  *  - `estimatesmartfee` returns -1 → fixed {@link REGTEST_FEE_SAT};
  *  - on-disk wallets hit the leveldown 6 null-range bug → memory only, and no bcoin wallet at all;
- *  - `getblock <h> 2` fails → the production source already uses verbosity 0.
+ *  - `getblock <h> 2` fails → the production source already uses verbosity 0;
+ *  - a sent transaction is also "broadcast" to its (empty) P2P pool, which arms a 60 s timer that
+ *    `close()` does not clear and that keeps the process alive → we make that broadcast a no-op.
  *
  * Does not: relay over P2P, persist anything, or serve more than one process.
  */
@@ -50,7 +52,12 @@ interface BcoinMtx {
 }
 interface BcoinKeyRing { readonly publicKey: Buffer; witness: boolean; script: BcoinScript | null; getAddress(enc: 'string', network: string): string; getKeyHash(): Buffer }
 interface Bcoin {
-  FullNode: new (options: Record<string, unknown>) => { open(): Promise<void>; close(): Promise<void>; http: { address(): { port: number } } };
+  FullNode: new (options: Record<string, unknown>) => {
+    open(): Promise<void>;
+    close(): Promise<void>;
+    http: { address(): { port: number } };
+    pool: { broadcast(item: unknown): Promise<void> };
+  };
   KeyRing: { fromPrivate(key: Buffer): BcoinKeyRing };
   MTX: new () => BcoinMtx;
   Coin: { fromOptions(o: Record<string, unknown>): unknown };
@@ -111,6 +118,7 @@ export class EmbeddedRegtest {
       httpHost: '127.0.0.1', httpPort: 0, apiKey, logLevel: 'none', logConsole: false, logFile: false,
     });
     await node.open();
+    node.pool.broadcast = async () => {};
     const chain = new EmbeddedRegtest(bcoin, node, node.http.address().port, apiKey);
     await chain.mine(options.activateSegwit === false ? COINBASE_MATURITY + 1 : BCOIN_REGTEST_SEGWIT_HEIGHT + 1);
     return chain;

@@ -18,7 +18,7 @@ import { WireDecodeError, WireEncodeError } from '../wire/errors.js';
 import { point, u32, u64, u8, varBytes16, bytes, tu64, type Codec } from '../wire/codec.js';
 import { tlvStream } from '../wire/tlv.js';
 import { msg, type MessageOf } from '../wire/messages/define.js';
-import { bool, str16 } from './messages.js';
+import { bool, str16 } from './codecs.js';
 import type { GraphEvent } from '../gossip/graph.js';
 
 const noTlvs = tlvStream('gossip_link_tlvs', []);

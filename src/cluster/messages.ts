@@ -12,7 +12,8 @@
  */
 import { Reader, Writer } from '../wire/reader.js';
 import { WireDecodeError, WireEncodeError } from '../wire/errors.js';
-import { bytes, chainHash, point, remainingBytes, u16, u32, u64, u8, varBytes16, type Codec } from '../wire/codec.js';
+import { bytes, chainHash, point, remainingBytes, u16, u32, u64, u8, varBytes16 } from '../wire/codec.js';
+import { bool, str16 } from './codecs.js';
 import { tlvStream } from '../wire/tlv.js';
 import { msg, type MessageOf } from '../wire/messages/define.js';
 import { encodeFrame, type Frame } from './frame.js';
@@ -20,30 +21,7 @@ import { encodeFrame, type Frame } from './frame.js';
 /** Version of this protocol, exchanged in `hello`/`hello_ack`. Bump on an incompatible change. */
 export const LINK_PROTOCOL_VERSION = 1;
 
-/** A UTF-8 string with a u16 length (names, reasons, addresses). Invalid UTF-8 is `invalidValue`. */
-export const str16: Codec<string> = {
-  encode: (w, v) => varBytes16.encode(w, new TextEncoder().encode(v)),
-  decode(r) {
-    const at = r.offset;
-    const b = varBytes16.decode(r);
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(b);
-    } catch {
-      throw new WireDecodeError('invalidValue', 'string is not valid UTF-8', at);
-    }
-  },
-};
-
-/** A boolean as one byte, 0 or 1; anything else is `invalidValue`. */
-export const bool: Codec<boolean> = {
-  encode: (w, v) => w.u8(v ? 1 : 0),
-  decode(r) {
-    const at = r.offset;
-    const b = r.u8();
-    if (b > 1) throw new WireDecodeError('invalidValue', `boolean byte ${b} is not 0 or 1`, at);
-    return b === 1;
-  },
-};
+export { bool, str16 } from './codecs.js';
 
 const noTlvs = tlvStream('link_tlvs', []);
 /** `disconnect` may carry the Lightning `error`/`warning` message to send the peer before closing. */

@@ -68,6 +68,7 @@ const STATUS_OF: Readonly<Record<BackendErrorCode, number>> = {
   BACK_LINK_LOST: 502,
   BACK_CONNECT_TIMEOUT: 504,
   BACK_API_INSECURE: 500,
+  BACK_BAD_CONFIG: 500,
 };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

@@ -20,7 +20,9 @@ export type BackendErrorCode =
   /** A malformed request (bad node id, host, port). */
   | 'BACK_BAD_REQUEST'
   /** The backend is shutting down. */
-  | 'BACK_CLOSED';
+  | 'BACK_CLOSED'
+  /** A setting the backend needs at start is missing or ambiguous (the message names the key). */
+  | 'BACK_BAD_CONFIG';
 
 /** Error of `src/back`. */
 export class BackendError extends LnfleetError<BackendErrorCode> {}

@@ -17,10 +17,12 @@
  *     `connect_result` → **connector** (`connector.ts`: outgoing dials through the least-loaded
  *     front, persistent peers). A front whose link drops has all its connections marked down at once.
  *  5. **HTTP API** (`api.ts`) on `api.listen` and **metrics** (`metrics.ts`) on `metrics.listen`.
+ *  6. **mDNS** (`advertise.ts`): with `cluster.mdns` on, `_lnfleet._tcp` on `cluster.local-address`'s
+ *     interface so fronts find the link without `BACKEND_IP`; goodbye on close.
  * `close()` undoes all of it in reverse and zeroes the key.
  *
  * Not yet here (later work): the graph store and gossip decisions, the chain source (`chain.source` is
- * reported; announcements would be accepted on signatures alone), channels, mDNS advertisement.
+ * reported; announcements would be accepted on signatures alone), channels.
  * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
  */
 import type { Server } from 'node:http';
@@ -30,6 +32,7 @@ import { createLogger, type Logger } from '../log.js';
 import { LINK_PROTOCOL_VERSION, type LinkMessage, type LinkMessageNamed } from '../cluster/messages.js';
 import { loadBackendTls, tlsPathsFromConfig } from '../cluster/tls.js';
 import { keySourceFromConfig, loadNodeKey, type NodeKey } from '../keys/index.js';
+import { advertPlan, startAdvertising } from './advertise.js';
 import { assertApiSafe, startApi } from './api.js';
 import { Connector, type ConnectOutcome } from './connector.js';
 import {
@@ -48,6 +51,7 @@ export type { BackendErrorCode } from './errors.js';
 export type { ConnectOutcome, PersistentPeerInfo } from './connector.js';
 export type { FrontInfo } from './fronts.js';
 export type { PeerInfo } from './switchboard.js';
+export { BENCH_ECHO_TYPE } from './switchboard.js';
 export { CHAIN_HASH_HEX, OUR_INIT_FEATURES, ourInitFeatures } from './constants.js';
 export { CHANNELS_UNSUPPORTED } from './channels-stub.js';
 export { isLoopbackHost, parsePeerAddress } from './api.js';
@@ -66,6 +70,13 @@ export interface BackendOptions {
   readonly ecdhBucket?: { readonly burst: number; readonly perSecond: number };
   /** `connect` timeout instead of `CONNECT_TIMEOUT_MS` (tests). */
   readonly connectTimeoutMs?: number;
+  /** `hello_ack.maxConnections` instead of `MAX_CONNECTIONS_PER_FRONT` (bench/cluster.ts "idle-peers": 10,000 peers on one front). */
+  readonly maxConnectionsPerFront?: number;
+  /**
+   * Benchmark only, never on by default and not reachable from any config key or CLI: peer messages of type
+   * `BENCH_ECHO_TYPE` (32769) are sent back to the same connection (bench/cluster.ts "link-forward").
+   */
+  readonly benchEcho?: boolean;
 }
 
 /** What `GET /status` and `status()` report. */
@@ -140,7 +151,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
       onPeerUp: (n, f, c) => connector?.onPeerUp(n, f, c),
       onPeerDown: (n, r) => connector?.onPeerDown(n, r),
-    });
+    }, opts.benchEcho === true);
     connector = new Connector(fronts, sb, log.switchboard, now, opts.connectTimeoutMs);
     const conn = connector;
     cleanups.push(() => conn.close());
@@ -179,7 +190,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       pongTimeoutMs: PONG_TIMEOUT_MS,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       initTimeoutMs: INIT_TIMEOUT_MS,
-      maxConnections: MAX_CONNECTIONS_PER_FRONT,
+      maxConnections: opts.maxConnectionsPerFront ?? MAX_CONNECTIONS_PER_FRONT,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       initialCredit: INITIAL_CREDIT,
       heartbeatMs: v['cluster.heartbeat-ms'],
@@ -242,7 +253,11 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       cleanups.push(() => closeHttp(m.server));
       metricsPort = m.port;
     }
-    log.api.info({ nodeId: key.nodeIdHex, linkPort: linkServer.port, apiPort: api.port, metricsPort, chain: v.chain }, 'backend started');
+    if (v['cluster.mdns']) {
+      const adv = await startAdvertising(advertPlan(config, key.nodeIdHex, linkServer.port, LINK_PROTOCOL_VERSION), root.child({ component: 'mdns' }));
+      cleanups.push(() => adv.close());
+    }
+    log.api.info({ nodeId: key.nodeIdHex, linkPort: linkServer.port, apiPort: api.port, metricsPort, chain: v.chain, mdns: v['cluster.mdns'] }, 'backend started');
     let closing: Promise<void> | undefined;
     return {
       nodeId: key.nodeIdHex,

@@ -6,8 +6,9 @@
  *
  * 1. **Link** (`./link-client.ts`): dial the backend over mutual TLS (`cluster/tls` options with the
  *    backend pin), `hello` → `hello_ack` (node id, chain hash, init features, peer settings). Redial
- *    with capped exponential backoff. The address comes from `resolveBackend()`: `cluster.backend-address`
- *    today, mDNS later.
+ *    with capped exponential backoff. The address comes from `resolveBackend()` on every dial:
+ *    `cluster.backend-address` (`BACKEND_IP`) when set, else an mDNS browse for `_lnfleet._tcp`
+ *    (`cluster.mdns`, `src/discovery`), so after a link loss the front browses again.
  * 2. **Peer server**: `net.createServer` on `front.listen`. A new socket is refused at once when
  *    `front.max-connections` (or the backend's `maxConnections`) is reached, or when the backend is
  *    unreachable and no front-side key can do the handshake ECDH.
@@ -22,7 +23,10 @@
  *    `connect_result` + `peer_attached`.
  * 6. **Link loss**: peers with channels are closed, channel-less ones stay (pings go on); new
  *    handshakes are refused; on redial every live connection is attached again.
- * 7. **Health** (`./health.ts`): `/healthz`, `/readyz`, `/metrics` on `front.health-listen`.
+ * 7. **Health** (`./health.ts`): `/healthz`, `/readyz`, `/metrics` on `front.health-listen` (plus
+ *    `POST /vrrp`, keepalived's notify hook) and on `metrics.listen` when `metrics.enabled` (what the
+ *    track script and LVS ask).
+ * 8. **Board** (`./board.ts`): LEDs and status pin follow the link state, keepalived's role and health.
  *
  * Does not: import `src/back`, hold state worth backing up, or verify gossip yet.
  */
@@ -40,8 +44,11 @@ import { loadFrontTls, tlsPathsFromConfig } from '../cluster/tls.js';
 import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
 import { keySourceFromConfig, loadNodeKey, type NodeKey } from '../keys/index.js';
 import type { StaticEcdh } from '../noise/index.js';
+import type { VrrpRole } from '../board/index.js';
+import { resolveBackend as discoverBackend, type ResolveOptions } from '../discovery/index.js';
 import { DIAL_TIMEOUT_MS, TICK_INTERVAL_MS } from './constants.js';
-import { startHealthServer, type FrontStatus } from './health.js';
+import { FrontBoard, type FrontBoardOptions } from './board.js';
+import { startHealthServer, type FrontStatus, type HealthServer } from './health.js';
 import { LinkClient, type BackendAddress, type HelloAck, type LinkStateName, type ResolveBackend } from './link-client.js';
 import { FrontMetrics } from './metrics.js';
 import { PeerConnection, type PeerTimings } from './peer-fsm.js';
@@ -60,6 +67,10 @@ export interface StartFrontOptions {
   readonly peerListen?: { readonly host: string; readonly port: number };
   /** Overrides `front.health-listen` (tests use port 0). */
   readonly healthListen?: { readonly host: string; readonly port: number };
+  /** Overrides `metrics.listen` (tests use port 0); `null` serves no metrics listener. */
+  readonly metricsListen?: { readonly host: string; readonly port: number } | null;
+  /** GPIO provider and health source of the board (tests). */
+  readonly board?: FrontBoardOptions;
   /** Where a front-side key provider reads `NODE_PRIV_KEY` (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -75,6 +86,8 @@ export interface FrontHandle {
   readonly peerPort: number;
   /** The health endpoint's port. */
   readonly healthPort: number;
+  /** The `metrics.listen` port, when that listener runs. */
+  readonly metricsPort: number | undefined;
   /** The front's metrics registry. */
   readonly metrics: FrontMetrics;
   /** Link state, connections, readiness. */
@@ -83,13 +96,32 @@ export interface FrontHandle {
   close(): Promise<void>;
 }
 
-/** The default `resolveBackend`: a configured address, else a clear error until mDNS discovery lands. */
-export function resolveBackendFromConfig(config: LoadedConfig): ResolveBackend {
-  const host = config.values['cluster.backend-address'];
-  const port = config.values['cluster.port'];
+/** Options of {@link resolveBackendFromConfig}. */
+export interface ResolveFromConfigOptions {
+  readonly log?: Logger | undefined;
+  /** Aborts a browse in progress (the front's `close()`). */
+  readonly signal?: AbortSignal | undefined;
+  /** The mDNS browse (tests inject a fake; default `findBackend`). */
+  readonly find?: ResolveOptions['find'];
+  /** Called with each answer (the daemon shows it in `/healthz`). */
+  readonly onFound?: ((source: 'config' | 'mdns', addr: BackendAddress) => void) | undefined;
+}
+
+/**
+ * The default `resolveBackend`, asked on every dial: `cluster.backend-address` (`BACKEND_IP`) when set;
+ * else, with `cluster.mdns` on, one mDNS browse (`RESOLVE_ATTEMPT_MS`) for a backend of our cluster CA
+ * (the link client retries with backoff when none answers, so a link loss browses again); else it
+ * rejects with `DISCOVERY_DISABLED`. An mDNS answer is a hint: the mutual TLS check decides.
+ */
+export function resolveBackendFromConfig(config: LoadedConfig, o: ResolveFromConfigOptions = {}): ResolveBackend {
   return async (): Promise<BackendAddress> => {
-    if (host === undefined) throw new Error('cluster.backend-address (BACKEND_IP) is unset and mDNS discovery is not available in this build');
-    return { host, port };
+    const r = await discoverBackend(config.values, { log: o.log, signal: o.signal, find: o.find, maxAttempts: 1 });
+    if (r.source === 'mdns') {
+      o.log?.info({ instance: r.backend.name, host: r.host, port: r.port, nodeId: r.backend.txt.nodeId }, 'backend found by mDNS; dialling it');
+    }
+    const addr = { host: r.host, port: r.port };
+    o.onFound?.(r.source, addr);
+    return addr;
   };
 }
 
@@ -114,9 +146,15 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   const source = keySourceFromConfig(config, opts.env ?? process.env);
   const frontKey: NodeKey | undefined = source === undefined ? undefined : await loadNodeKey(source, { expectedNodeId: v['node.pub-key'] });
   const front = new Front(config, log.child({ frontId: id }), now, frontKey, id);
+  front.board = new FrontBoard(config, log, front.metrics.registry, opts.board);
+  const stopResolving = new AbortController();
   const link = new LinkClient({
     tls,
-    resolveBackend: opts.resolveBackend ?? resolveBackendFromConfig(config),
+    resolveBackend: opts.resolveBackend ?? resolveBackendFromConfig(config, {
+      log: log.child({ component: 'discovery' }),
+      signal: stopResolving.signal,
+      onFound: (source, a) => { front.backend = `${a.host}:${a.port} (${source})`; },
+    }),
     frontId: id,
     timing: { heartbeatMs: v['cluster.heartbeat-ms'], peerTimeoutMs: v['cluster.peer-timeout-ms'] },
     reconnectMaxMs: v['cluster.reconnect-max-ms'],
@@ -128,27 +166,43 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   front.link = link;
   const peerListen = opts.peerListen ?? v['front.listen'];
   const server = createServer({ pauseOnConnect: false }, (s) => front.accept(s));
-  server.listen(peerListen.port, peerListen.host);
-  await once(server, 'listening');
-  const health = await startHealthServer(opts.healthListen ?? v['front.health-listen'], () => front.status(), front.metrics.registry);
+  const http: HealthServer[] = [];
+  try {
+    server.listen(peerListen.port, peerListen.host);
+    await once(server, 'listening');
+    const handlers = { status: () => front.status(), registry: front.metrics.registry };
+    http.push(await startHealthServer(opts.healthListen ?? v['front.health-listen'], { ...handlers, vrrp: (r) => front.vrrp(r) }));
+    const metricsListen = opts.metricsListen !== undefined ? opts.metricsListen : v['metrics.enabled'] ? v['metrics.listen'] : null;
+    if (metricsListen !== null) http.push(await startHealthServer(metricsListen, handlers));
+  } catch (e) {
+    server.close();
+    for (const h of http) h.server.close();
+    front.board.close();
+    throw e;
+  }
   const ticker = setInterval(() => front.tick(), TICK_INTERVAL_MS);
   ticker.unref();
   link.start();
   const peerPort = (server.address() as AddressInfo).port;
-  log.info({ frontId: id, peerPort, healthPort: health.port, keyProvider: v['front.key-provider'] }, 'front started');
+  const [health, metricsServer] = http as [HealthServer, HealthServer | undefined];
+  log.info({ frontId: id, peerPort, healthPort: health.port, metricsPort: metricsServer?.port, keyProvider: v['front.key-provider'] }, 'front started');
   return {
     id,
     peerPort,
     healthPort: health.port,
+    metricsPort: metricsServer?.port,
     metrics: front.metrics,
     status: () => front.status(),
-    close: () => front.close(server, health.server, ticker),
+    close: () => { stopResolving.abort(new Error('front closing')); return front.close(server, http.map((h) => h.server), ticker); },
   };
 }
 
 /** The daemon's state and its reactions; `startFront` wires it to sockets and timers. */
 class Front {
   link!: LinkClient;
+  board!: FrontBoard;
+  /** Where the backend was last found, for `/healthz`. */
+  backend: string | undefined;
   readonly metrics = new FrontMetrics();
   readonly #config: LoadedConfig;
   readonly #log: Logger;
@@ -179,10 +233,19 @@ class Front {
       link: linkState,
       linkError: this.link.lastError,
       linkRttMs: this.link.rttMs,
+      backend: this.backend,
       connections: this.#peers.size,
       ready,
       notReadyBecause: ready ? undefined : `cluster link is ${linkState}${this.link.lastError ? ` (${this.link.lastError})` : ''}`,
+      board: this.board.snapshot(),
+      degraded: this.board.health()?.degraded ?? [],
     };
+  }
+
+  /** keepalived's new role (`POST /vrrp` from the notify hook). */
+  vrrp(role: VrrpRole): void {
+    this.#log.info({ role }, 'keepalived reports a VRRP role');
+    this.board.vrrp(role);
   }
 
   linkHandlers() {
@@ -196,6 +259,7 @@ class Front {
 
   tick(): void {
     this.link.tick();
+    if (!this.#closing) this.board.link(this.link.state);
     const now = this.#now();
     for (const p of [...this.#peers.values()]) p.event({ kind: 'tick', now });
   }
@@ -302,6 +366,7 @@ class Front {
     const first = this.#ack === undefined;
     this.#ack = ack;
     this.metrics.linkUp.set(1);
+    this.board.link('up');
     this.#log.info({ nodeId: hex(ack.nodeId), chainHash: hex(ack.chainHash), reattach: this.#peers.size }, first ? 'cluster link up' : 'cluster link up again; re-attaching connections');
     for (const p of [...this.#peers.values()]) {
       p.attachedOnLink = false;
@@ -311,6 +376,7 @@ class Front {
 
   #linkDown(reason: string): void {
     this.metrics.linkUp.set(0);
+    if (!this.#closing) this.board.link('backoff');
     this.#log.warn({ reason, connections: this.#peers.size }, 'cluster link down: closing peers with channels, keeping the others');
     for (const p of [...this.#peers.values()]) {
       p.attachedOnLink = false;
@@ -390,17 +456,18 @@ class Front {
     this.#adopt(socket, peer).apply(actions);
   }
 
-  async close(server: Server, health: HttpServer, ticker: NodeJS.Timeout): Promise<void> {
+  async close(server: Server, http: readonly HttpServer[], ticker: NodeJS.Timeout): Promise<void> {
     this.#closing = true;
     clearInterval(ticker);
     this.link.close();
     for (const p of [...this.#peers.values()]) p.destroy('front shutting down');
     const done = Promise.all([
       new Promise<void>((r) => server.close(() => r())),
-      new Promise<void>((r) => health.close(() => r())),
+      ...http.map((h) => new Promise<void>((r) => h.close(() => r()))),
     ]);
-    health.closeAllConnections();
+    for (const h of http) h.closeAllConnections();
     await done;
+    this.board.close();
     this.#key?.destroy();
     this.#log.info('front stopped');
   }

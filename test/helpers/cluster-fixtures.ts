@@ -120,7 +120,7 @@ export function backendConfig(pki: TempPki, extra: Record<string, string> = {}):
   });
 }
 
-/** A front config dialling the backend at 127.0.0.1:`linkPort` with `front`'s certificate. `extra` overrides. */
+/** A front config dialling the backend at 127.0.0.1:`linkPort` with `front`'s certificate, no metrics listener. `extra` overrides. */
 export function frontConfig(pki: TempPki, front: MemberFiles, linkPort: number, extra: Record<string, string> = {}): LoadedConfig {
   return config('front', {
     'chain': 'regtest',
@@ -135,6 +135,9 @@ export function frontConfig(pki: TempPki, front: MemberFiles, linkPort: number, 
     'cluster.tls.backend-cert': pki.back.certPath,
     'front.listen': '127.0.0.1:9735',
     'front.health-listen': '127.0.0.1:9736',
+    // The front serves metrics on front.health-listen too; a second listener on a fixed port would
+    // collide between fronts and test files (tests that want it pass `metricsListen` or turn this on).
+    'metrics.enabled': 'false',
     'metrics.listen': '127.0.0.1:9095',
     ...extra,
   });

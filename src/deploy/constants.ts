@@ -54,12 +54,27 @@ export const VRRP_ADVERT_INT_MIN_S = 0.01;
 export const VRRP_ADVERT_INT_MAX_S = 40.95;
 /** Default VRID (1–255, RFC 5798 §5.2.3); pick another if the LAN already runs VRRP with 51. */
 export const DEFAULT_VIRTUAL_ROUTER_ID = 51;
-/** Readiness check period, in seconds: 2 s × `fall` 2 ≈ 4 s before a board gives up the VIP. */
-export const READY_CHECK_INTERVAL_S = 2;
-/** Readiness check timeout, in seconds; curl's own `--max-time` is one less so keepalived never kills it. */
-export const READY_CHECK_TIMEOUT_S = 2;
-/** Consecutive failures before the board is marked FAULT (hides one slow GC pause on a small board). */
-export const READY_CHECK_FALL = 2;
+/**
+ * Readiness check period, in seconds. keepalived 2.2.7 takes whole seconds only (`interval 0.5` is
+ * rejected: "must be between 1 and 4294"), so 1 s is the shortest. With `fall` 1 a dead front is seen
+ * within one interval, and the board is FAULT and has released the VIP within ~1.1 s (lab: test/lab/
+ * cluster-lab.test.ts, `vip-failover-process`; the earlier 2 s × fall 2 measured 2.2–3.0 s).
+ */
+export const READY_CHECK_INTERVAL_S = 1;
+/** Readiness check timeout, in seconds (whole seconds in keepalived 2.2.7, like `interval`). */
+export const READY_CHECK_TIMEOUT_S = 1;
+/**
+ * curl's own `--max-time`, in seconds: below `READY_CHECK_TIMEOUT_S` so keepalived never has to kill it.
+ * `/readyz` is answered from memory in under a millisecond; 0.8 s still absorbs a long GC pause or a
+ * busy board, so one slow answer is not a failure.
+ */
+export const READY_CHECK_CURL_MAX_S = 0.8;
+/**
+ * Consecutive failures before the board is marked FAULT. 1, because a failure is a refused connect
+ * (the front is gone) or a 503 (its backend link is down), never a transient slowness (that is what the
+ * 0.8 s `READY_CHECK_CURL_MAX_S` absorbs), and 2 would double the failover time to ~2.1 s.
+ */
+export const READY_CHECK_FALL = 1;
 /** Consecutive successes before it competes for the VIP again (avoids flapping on a restart loop). */
 export const READY_CHECK_RISE = 2;
 /**

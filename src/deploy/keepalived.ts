@@ -17,7 +17,7 @@
  */
 import {
   DEFAULT_LVS_DELAY_LOOP_S, DEFAULT_LVS_PERSISTENCE_S, DEFAULT_VIRTUAL_ROUTER_ID, DEFAULT_VRRP_ADVERT_INT_S,
-  LNFLEET_WRAPPER, LVS_CHECK_CONNECT_TIMEOUT_S, READY_CHECK_FALL, READY_CHECK_INTERVAL_S, READY_CHECK_RISE,
+  LNFLEET_WRAPPER, LVS_CHECK_CONNECT_TIMEOUT_S, READY_CHECK_CURL_MAX_S, READY_CHECK_FALL, READY_CHECK_INTERVAL_S, READY_CHECK_RISE,
   READY_CHECK_TIMEOUT_S, SERVICE_USER, VRRP_ADVERT_INT_MAX_S, VRRP_ADVERT_INT_MIN_S,
 } from './constants.js';
 import { invalid } from './errors.js';
@@ -114,9 +114,9 @@ function plan(input: KeepalivedInput): Plan {
   };
 }
 
-/** The readiness probe keepalived runs every few seconds; see the comment in the output for why curl. */
+/** The readiness probe keepalived runs every second; see the comment in the output for why curl. */
 export function readyCheckCommand(metricsPort: number): string {
-  return `/usr/bin/curl -fsS -o /dev/null --max-time ${READY_CHECK_TIMEOUT_S - 1} http://127.0.0.1:${metricsPort}/readyz`;
+  return `/usr/bin/curl -fsS -o /dev/null --max-time ${READY_CHECK_CURL_MAX_S} http://127.0.0.1:${metricsPort}/readyz`;
 }
 
 function globalAndScript(p: Plan): string[] {
@@ -131,13 +131,16 @@ function globalAndScript(p: Plan): string[] {
     '}',
     '',
     '# Is the local front ready (listening, linked to the backend)? /readyz answers 200 only then.',
-    '# curl is used because it is one small static exec (~5 ms) every few seconds; a node one-liner would',
+    '# curl is used because it is one small static exec (~5 ms) every second; a node one-liner would',
     '# cost a V8 start (~40 MB, ~0.3 s on a small board) per check. The board image installs curl.',
     'vrrp_script lnfleet_ready {',
     `\tscript "${readyCheckCommand(p.metricsPort)}"`,
     `\tinterval ${READY_CHECK_INTERVAL_S}`,
     `\ttimeout ${READY_CHECK_TIMEOUT_S}`,
-    '\t# No weight: a failing check puts this board in FAULT, so it gives up the VIP entirely.',
+    '\t# No weight: a failing check puts this board in FAULT, so it gives up the VIP entirely (and its',
+    '\t# notify_fault hook shows it on the LEDs). A weight would only lower its priority, and a board whose',
+    '\t# front is dead must never win an election. interval and timeout are whole seconds in keepalived;',
+    '\t# fall 1 with a 1 s interval releases the VIP ~1.1 s after the front dies; rise 2 avoids flapping.',
     `\tfall ${READY_CHECK_FALL}`,
     `\trise ${READY_CHECK_RISE}`,
     '}',

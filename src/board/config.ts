@@ -1,6 +1,7 @@
 /**
  * @module board/config
- * Reads only the few keys the `lnfleet board` commands need (`front.health-listen`, `board.health.*`),
+ * Reads only the few keys the `lnfleet board` commands need (`front.health-listen`, `board.health.*`,
+ * `board.gpio.*`),
  * with the same precedence as `src/config` (default < file < LNFLEET_CONF < the key's env vars) and
  * the same per-type parsers.
  *
@@ -24,6 +25,9 @@ import {
 export const BOARD_CLI_KEYS = [
   'front.health-listen', 'board.health.interval-ms', 'board.health.max-cpu-temp-c', 'board.health.max-load',
   'board.health.max-mem-percent', 'board.health.max-disk-percent',
+  // The notify hook drives the pins itself when the front is not running (cli/board.ts).
+  'board.gpio.enabled', 'board.gpio.led-ok', 'board.gpio.led-warn', 'board.gpio.led-fault', 'board.gpio.status-pin',
+  'board.gpio.active-low',
 ] as const satisfies readonly ConfigKey[];
 
 /** The front's config file when `--file` is not given (where the image installs it; the unit reads it too). */
@@ -62,7 +66,8 @@ export function readBoardConfig(input: BoardConfigInput): Pick<LoadedConfig, 'ge
     const envName = spec.env?.find((n) => (input.env[n] ?? '') !== '');
     const c = envName !== undefined
       ? { raw: input.env[envName]!.trim(), source: { kind: 'env', name: envName } as const }
-      : chosen.get(key) ?? { raw: defaultFor(key, 'front') ?? '', source: { kind: 'default' } as const };
+      : chosen.get(key) ?? { raw: defaultFor(key, 'front'), source: { kind: 'default' } as const };
+    if (c.raw === null) { values.set(key, undefined); continue; } // unset key without a default (a GPIO pin)
     const r = parseValue(spec.type, c.raw.trim());
     if (r.ok) values.set(key, r.value);
     else problems.push({ code: 'CONFIG_INVALID_VALUE', key, source: c.source, detail: `${JSON.stringify(c.raw)} ${r.problem}` });

@@ -13,6 +13,7 @@ export { HealthMonitor, evaluateHealth, systemHealthSource, thresholdsFromConfig
 export type { HealthMonitorOptions, HealthReport, HealthSample, HealthSource, HealthThresholds } from './health.js';
 export { DARK_OUTPUT, FakeGpioProvider, OnoffGpioProvider, createGpioProvider, darkGpioProvider } from './indicator.js';
 export type { BoardLogger, FakeWrite, GpioOutput, GpioProvider, OnoffModule } from './indicator.js';
+export { showFaultWithoutFront } from './fallback.js';
 export { registerBoardMetrics } from './metrics.js';
 export type { BoardMetrics, BoardMetricsSource } from './metrics.js';
 export { ManualScheduler, realScheduler } from './scheduler.js';

@@ -3,12 +3,14 @@
  * `lnfleet board vrrp-state MASTER|BACKUP|FAULT [--health URL] [--file F]`: keepalived's notify hook
  * (the line `src/deploy/keepalived.ts` generates). It POSTs the role to the running front's
  * `front.health-listen` endpoint at `/vrrp`, which drives the LEDs. If the front is not running it
- * exits 1 with a message saying so (keepalived logs it; VRRP itself is unaffected).
+ * shows `fault` on the pins itself (`board/fallback.ts`, when `board.gpio.enabled`) and exits 1 with a
+ * message saying so (keepalived logs it; VRRP itself is unaffected).
  *
  * `lnfleet board status [--file F] [--json]`: takes one health sample on this host, judges it against
  * the configured thresholds and prints it with the LED/status-pin state table.
  *
- * Does not: open GPIO (only the front drives the pins, so two processes never fight over them).
+ * Does not: open GPIO while the front answers (only the front drives the pins then, so two processes
+ * never fight over them).
  */
 import { ConfigError, formatProblem, type LoadedConfig } from '../config/index.js';
 import { DEFAULT_FRONT_CONFIG, readBoardConfig } from '../board/config.js';
@@ -17,6 +19,8 @@ import { HealthMonitor, systemHealthSource, thresholdsFromConfig, type HealthRep
 import { STATE_PRIORITY, STATE_TABLE, describeStateTable } from '../board/states.js';
 import { VRRP_PATH } from '../board/constants.js';
 import { parseVrrpRole, postVrrpState, vrrpUrl } from '../board/vrrp.js';
+import { showFaultWithoutFront } from '../board/fallback.js';
+import { createGpioProvider, type GpioProvider } from '../board/indicator.js';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
 
 const USAGE = `usage: lnfleet board vrrp-state MASTER|BACKUP|FAULT [--health URL] [--file F]
@@ -36,6 +40,8 @@ export interface BoardCommandDeps {
   readonly env?: () => Readonly<Record<string, string | undefined>>;
   /** Health source of `status` (default: systeminformation). */
   readonly healthSource?: HealthSource;
+  /** GPIO of the no-front fallback (default: onoff when `board.gpio.enabled`, else dark). */
+  readonly gpio?: GpioProvider;
 }
 
 /** The board keys of the front config (only those: see `board/config.ts` for why). */
@@ -62,8 +68,19 @@ async function vrrpState(args: readonly string[], deps: BoardCommandDeps, io: Cl
   const role = parseVrrpRole(parsed.positionals[0]!);
   if (role === null) throw new CliUsageError(`unknown VRRP role ${JSON.stringify(parsed.positionals[0])}: use MASTER, BACKUP or FAULT`);
   const health = parsed.options.get('health');
-  const url = health !== undefined ? healthUrl(health) : vrrpUrl(frontConfig(deps, parsed.options.get('file')).get('front.health-listen'));
-  await postVrrpState(url, role);
+  const config = frontConfig(deps, parsed.options.get('file'));
+  const url = health !== undefined ? healthUrl(health) : vrrpUrl(config.get('front.health-listen'));
+  try {
+    await postVrrpState(url, role);
+  } catch (e) {
+    if (e instanceof BoardError && e.code === 'BOARD_FRONT_UNREACHABLE') {
+      const warn = (o: object, m: string) => io.err(`${m} ${JSON.stringify(o)}`);
+      const provider = deps.gpio ?? createGpioProvider(config.get('board.gpio.enabled'), { warn, info: () => {} });
+      const pins = showFaultWithoutFront(config, provider);
+      if (pins.length > 0) io.err(`the front is not running: showing fault on GPIO ${pins.join(', ')}`);
+    }
+    throw e;
+  }
   io.out(`front at ${url} now shows VRRP ${role}`);
   return 0;
 }

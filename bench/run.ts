@@ -10,10 +10,15 @@
  *   chacha20-poly1305 seal+open of the same two blocks BOLT 8 puts on the wire (the 2-byte length and the
  *   body, each with its own tag). Goal ≥ 0.8. A second row shows the ratio against a single seal+open.
  * - ecdh[engine]: BOLT 8 ECDH (sha256 of the shared point) per second vs raw libsecp256k1 ecdh. Goal ≥ 0.9.
+ * - handshakes, link-forward, idle-peers: the cluster benchmarks on a real backend + front + load generator
+ *   (processes on 127.0.0.1; see bench/cluster.ts for their exact baselines).
  *
  * Goals apply to the production engines (native libsecp256k1, node:crypto AEAD); the WASM and noble rows
  * are there to show what a board without the native addon gets, against the same native baseline.
- * Every loop is bounded in time and count (bench/measure.ts). Set BENCH_QUICK=1 for a short smoke run.
+ * Every loop is bounded in time and count (bench/measure.ts). Set BENCH_QUICK=1 for a short smoke run
+ * (smaller counts; idle-peers with 1,000 peers and no goal). BENCH_ONLY=name1,name2 runs only those
+ * benchmarks (names without the `[engine]` suffix: gossip-verify, transport-frames, ecdh, handshakes,
+ * link-forward, idle-peers); bench-results.json then holds only the rows that ran.
  * Does not: assert anything; it measures. Goals are printed beside the ratios.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -26,6 +31,7 @@ import { decodeMessage } from '../src/wire/index.js';
 import { gossipSigningHash } from '../src/wire/signed.js';
 import { readFileSync } from 'node:fs';
 import { compareRates, type BenchResult } from './measure.js';
+import { CLUSTER_BENCHMARKS, CLUSTER_SIZES } from './cluster.js';
 
 interface RawSecp {
   ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
@@ -143,21 +149,44 @@ function fmt(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
 }
 
-function main(): void {
+/** The benchmarks by name (BENCH_ONLY uses these names), in the order they run. */
+const BENCHMARKS: Record<string, () => BenchResult[] | Promise<BenchResult[]>> = {
+  'gossip-verify': () => (['native', 'wasm', 'noble'] as const).map(gossipVerify),
+  'transport-frames': () => [nodeAead, nobleAead].flatMap(transportFrames),
+  ecdh: () => (['native', 'wasm', 'noble'] as const).map(ecdh),
+  ...Object.fromEntries(Object.entries(CLUSTER_BENCHMARKS).map(([name, f]) =>
+    [name, async () => [await f(quick ? CLUSTER_SIZES.quick : CLUSTER_SIZES.full)]])),
+};
+
+/** BENCH_ONLY as a set of names, or undefined for all; unknown names are an error. */
+function selected(): Set<string> | undefined {
+  const only = process.env['BENCH_ONLY'];
+  if (only === undefined || only.trim() === '') return undefined;
+  const names = new Set(only.split(',').map((n) => n.trim()).filter((n) => n !== ''));
+  const unknown = [...names].filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  return names;
+}
+
+async function main(): Promise<void> {
   const results: BenchResult[] = [];
-  const engines: EngineName[] = ['native', 'wasm', 'noble'];
   const add = (r: BenchResult): void => {
     results.push(r);
-    const goal = r.goal ? ` (goal ${r.goal.direction === 'atLeast' ? '≥' : '≤'} ${r.goal.ratio}${(r.goal.direction === 'atLeast' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio) ? ', met' : ', NOT met'})` : '';
+    const goal = r.goal ? ` (goal ${r.goal.direction === 'atLeast' ? '≥' : '≤'} ${fmt(r.goal.ratio)}${(r.goal.direction === 'atLeast' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio) ? ', met' : ', NOT met'})` : '';
     console.log(`${r.name.padEnd(36)} ratio ${r.ratio.toFixed(3)}${goal}  ours ${fmt(r.ours)} ${r.unit}  baseline ${fmt(r.baseline)} (${r.baselineName})`);
+    if (r.note !== undefined && process.env['BENCH_NOTES'] !== '0') console.log(`${''.padEnd(36)} ${r.note}`);
   };
-  console.log(`lnfleet bench — node ${process.version}, ${process.platform}-${process.arch}${quick ? ' (BENCH_QUICK)' : ''}`);
-  for (const e of engines) add(gossipVerify(e));
-  for (const a of [nodeAead, nobleAead]) transportFrames(a).forEach(add);
-  for (const e of engines) add(ecdh(e));
+  const only = selected();
+  console.log(`lnfleet bench — node ${process.version}, ${process.platform}-${process.arch}${quick ? ' (BENCH_QUICK)' : ''}${only ? ` (BENCH_ONLY ${[...only].join(',')})` : ''}`);
+  for (const [name, run] of Object.entries(BENCHMARKS)) {
+    if (only === undefined || only.has(name)) (await run()).forEach(add);
+  }
   const out = new URL('../../bench-results.json', import.meta.url);
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.log(`wrote ${out.pathname}`);
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

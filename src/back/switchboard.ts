@@ -54,6 +54,12 @@ export interface SwitchboardEvents {
   onPeerDown(nodeId: string, reason: string): void;
 }
 
+/**
+ * The odd message type the benchmark-only echo returns (`BackendOptions.benchEcho`): 32769 = 0x8001, odd
+ * so a peer may send it to any node ("it's ok to be odd"), and outside every BOLT type.
+ */
+export const BENCH_ECHO_TYPE = 32769;
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const connKey = (front: Front, conn: number): string => `${front.id}/${conn}`;
 
@@ -65,12 +71,15 @@ export class Switchboard {
   readonly #ourNodeId: string;
   readonly #events: SwitchboardEvents;
   readonly #now: () => number;
+  readonly #benchEcho: boolean;
 
-  constructor(ourNodeId: string, log: Logger, now: () => number, events: SwitchboardEvents) {
+  /** `benchEcho`: benchmark only (see `BENCH_ECHO_TYPE`); never set by the daemons. */
+  constructor(ourNodeId: string, log: Logger, now: () => number, events: SwitchboardEvents, benchEcho = false) {
     this.#ourNodeId = ourNodeId;
     this.#log = log;
     this.#now = now;
     this.#events = events;
+    this.#benchEcho = benchEcho;
   }
 
   /** Connected peers. */
@@ -137,6 +146,12 @@ export class Switchboard {
     if (c.processedSinceGrant >= CREDIT_REGRANT_BATCH) {
       front.link.send({ name: 'credit', conn: c.conn, messages: c.processedSinceGrant, tlvs: {} });
       c.processedSinceGrant = 0;
+    }
+    // Benchmark only (bench/cluster.ts "link-forward"), off unless `startBackend({ benchEcho: true })`:
+    // a `BENCH_ECHO_TYPE` message goes back to the same connection unchanged, through the normal credit path.
+    if (this.#benchEcho && m.message.length >= 2 && ((m.message[0]! << 8) | m.message[1]!) === BENCH_ECHO_TYPE) {
+      this.#sendToPeer(c, m.message);
+      return;
     }
     const a = answerPeerMessage(m.message);
     switch (a.kind) {

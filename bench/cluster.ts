@@ -1,0 +1,247 @@
+/**
+ * @module bench/cluster
+ * The cluster benchmarks (issue "The cluster", Benchmark section), each on a fresh real cluster from
+ * `bench/cluster-setup.ts` (backend in this process, one `lnfleet front` process, the load generator
+ * `bench/loadgen.ts` in a third process), on 127.0.0.1 only, torn down at the end of each benchmark:
+ *
+ * - `handshakes`: completed BOLT 8 + init handshakes per second at one front whose static-key ECDH is
+ *   answered by the backend over the link, vs the rate the responder's ECDH work alone allows, measured
+ *   in this process with raw libsecp256k1 (see `RESPONDER_CRYPTO`). Goal ≥ 0.5.
+ * - `link-forward`: p50 round trip of a 32769 message peer → front → backend echo → front → peer, vs a raw
+ *   `node:tls` round trip of a frame the size of the link frame that carries it, same mutual-TLS 1.3
+ *   material and options as the link, same two processes' roles (client in the load generator, echo
+ *   server in this process). Goal ≤ 3.
+ * - `idle-peers`: the front's VmRSS with N idle peers (10,000 in a full run) vs the same front's VmRSS
+ *   with none. Goal: ≤ 300 MB, written as a ratio against the measured 0-peer RSS.
+ *
+ * Interleaving: baseline and ours alternate round by round (A B A B …), medians/percentiles over rounds, as
+ * `bench/measure.ts` does for the in-process benchmarks. Every loop is bounded in count and in time.
+ * Does not: assert anything (it measures), or touch anything beyond 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { BENCH_ECHO_TYPE } from '../src/back/index.js';
+import { encodeLinkMessage } from '../src/cluster/messages.js';
+import { loadBackendTls, type ClusterTlsPaths } from '../src/cluster/tls.js';
+import { rate, type BenchResult } from './measure.js';
+import { cpuSeconds, rssBytes, startBenchCluster, type BenchCluster } from './cluster-setup.js';
+import type { HandshakesResult, IdleResult, RoundTrips } from './loadgen.js';
+
+/** Sizes of one run; `CLUSTER_SIZES` holds the full, quick and smoke-test ones. */
+export interface ClusterBenchSizes {
+  readonly handshakes: { rounds: number; msPerRound: number; concurrency: number; maxPerRound: number; baselineMs: number };
+  readonly linkForward: { rounds: number; perRound: number; warmup: number; messageBytes: number };
+  readonly idle: { peers: number; concurrency: number; rampMs: number; settleMs: number };
+}
+
+/** Full (`npm run bench`), quick (`BENCH_QUICK=1`) and smoke-test sizes. */
+export const CLUSTER_SIZES = {
+  full: {
+    handshakes: { rounds: 5, msPerRound: 2_000, concurrency: 16, maxPerRound: 50_000, baselineMs: 400 },
+    linkForward: { rounds: 5, perRound: 400, warmup: 20, messageBytes: 32 },
+    idle: { peers: 10_000, concurrency: 32, rampMs: 75_000, settleMs: 2_000 },
+  },
+  quick: {
+    handshakes: { rounds: 3, msPerRound: 500, concurrency: 8, maxPerRound: 5_000, baselineMs: 100 },
+    linkForward: { rounds: 3, perRound: 100, warmup: 10, messageBytes: 32 },
+    idle: { peers: 1_000, concurrency: 32, rampMs: 20_000, settleMs: 1_000 },
+  },
+  smoke: {
+    handshakes: { rounds: 1, msPerRound: 10_000, concurrency: 1, maxPerRound: 5, baselineMs: 20 },
+    linkForward: { rounds: 1, perRound: 20, warmup: 2, messageBytes: 32 },
+    idle: { peers: 50, concurrency: 8, rampMs: 20_000, settleMs: 200 },
+  },
+} as const satisfies Record<string, ClusterBenchSizes>;
+
+/** The full run's idle-peers goal: the front's RSS with 10,000 idle peers, bytes. */
+export const IDLE_PEERS_GOAL_BYTES = 300 * 1024 * 1024;
+/** The peer count the idle-peers goal is stated for. */
+export const IDLE_PEERS_GOAL_PEERS = 10_000;
+
+interface RawSecp {
+  ecdh(pub: Uint8Array, priv: Uint8Array): Uint8Array;
+  publicKeyCreate(priv: Uint8Array, compressed?: boolean): Uint8Array;
+}
+const raw = createRequire(import.meta.url)('secp256k1/bindings') as RawSecp;
+
+/** What the baseline of `handshakes` counts as one handshake's responder-side ECDH work. */
+export const RESPONDER_CRYPTO =
+  'raw libsecp256k1 in one thread, per handshake: ephemeral key generation (randomBytes(32) + publicKeyCreate), ' +
+  'ECDH(e, re) [ee, act two], ECDH(e, rs) [se, act three], ECDH(node key, re) [es, act one, the one the backend answers]; ' +
+  'each ecdh = SHA256 of the compressed shared point, as BOLT 8 uses it';
+
+const MB = 1024 * 1024;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Nearest-rank percentile `p` (0–100) of `xs`. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+async function withCluster<T>(opts: Parameters<typeof startBenchCluster>[0], f: (c: BenchCluster) => Promise<T>): Promise<T> {
+  const c = await startBenchCluster(opts);
+  try {
+    return await f(c);
+  } finally {
+    await c.close();
+  }
+}
+
+/** One handshake's responder ECDH work with raw libsecp256k1 (see `RESPONDER_CRYPTO`). */
+function responderCryptoOp(): () => void {
+  const nodePriv = randomBytes(32);
+  const points = Array.from({ length: 64 }, () => raw.publicKeyCreate(randomBytes(32), true));
+  let i = 0;
+  return () => {
+    const e = randomBytes(32);
+    raw.publicKeyCreate(e, true);
+    raw.ecdh(points[i++ & 63]!, e);
+    raw.ecdh(points[i++ & 63]!, e);
+    raw.ecdh(points[i++ & 63]!, nodePriv);
+  };
+}
+
+/** `handshakes`: see the module comment. */
+export async function benchHandshakes(s: ClusterBenchSizes['handshakes']): Promise<BenchResult> {
+  return withCluster({ maxConnections: 1000 }, async (c) => {
+    const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency };
+    const timeout = s.msPerRound + 60_000;
+    await c.loadgen.run<HandshakesResult>({ ...cmd, ms: Math.min(500, s.msPerRound), maxCount: Math.min(200, s.maxPerRound) }, timeout);
+    const op = responderCryptoOp();
+    rate(op, 100, 8);
+    const ours: number[] = [];
+    const base: number[] = [];
+    let completed = 0;
+    let failed = 0;
+    const cpu = { front: 0, backend: 0, loadgen: 0 };
+    for (let r = 0; r < s.rounds; r++) {
+      base.push(rate(op, s.baselineMs, 8));
+      const before = { front: cpuSeconds(c.frontPid), backend: cpuSeconds(process.pid), loadgen: cpuSeconds(c.loadgen.pid) };
+      const h = await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
+      cpu.front += cpuSeconds(c.frontPid) - before.front;
+      cpu.backend += cpuSeconds(process.pid) - before.backend;
+      cpu.loadgen += cpuSeconds(c.loadgen.pid) - before.loadgen;
+      completed += h.completed;
+      failed += h.failed;
+      ours.push(h.completed / (h.elapsedMs / 1000));
+    }
+    const o = median(ours);
+    const b = median(base);
+    const perMs = (sec: number): string => (completed > 0 ? (sec * 1000 / completed).toFixed(3) : 'n/a');
+    return {
+      name: 'handshakes', unit: 'handshakes/s (BOLT 8 + init, one front)', ours: o, baseline: b,
+      baselineName: 'raw libsecp256k1 responder ECDH work per handshake (3 ecdh + 1 keygen), handshakes/s', ratio: o / b,
+      goal: { ratio: 0.5, direction: 'atLeast' },
+      note: `ours: real backend (this process) + one \`lnfleet front\` process; load generator in a third process, ${s.concurrency} ` +
+        `concurrent connections each doing connect → acts 1–3 → init both ways → ping/pong (proves the front took our init) → close; ` +
+        `${completed} completed, ${failed} failed over ${s.rounds} rounds of ${s.msPerRound} ms (median round). ` +
+        `Backend ECDH bucket raised for the bench. Baseline: ${RESPONDER_CRYPTO}; median of ${s.rounds} rounds interleaved with ours. ` +
+        `The initiator (load generator) costs as much crypto again on the same 2 cores. ` +
+        `CPU per completed handshake (/proc/<pid>/stat): front ${perMs(cpu.front)} ms, backend ${perMs(cpu.backend)} ms, load generator ${perMs(cpu.loadgen)} ms; ` +
+        `baseline crypto ${(1000 / b).toFixed(3)} ms. ` +
+        `Rounds ours: ${ours.map((x) => x.toFixed(0)).join(', ')}; baseline: ${base.map((x) => x.toFixed(0)).join(', ')}`,
+    };
+  });
+}
+
+/** A TLS echo server with the backend's link options (mutual TLS 1.3, front certificates only). */
+async function startTlsEcho(paths: ClusterTlsPaths): Promise<{ server: TlsServer; port: number }> {
+  const server = createTlsServer(loadBackendTls(paths).serverOptions, (socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => socket.write(chunk));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** `link-forward`: see the module comment. */
+export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Promise<BenchResult> {
+  return withCluster({ maxConnections: 100, benchEcho: true }, async (c) => {
+    const echo = await startTlsEcho(c.backendTls);
+    try {
+      const message = new Uint8Array(s.messageBytes);
+      message[0] = BENCH_ECHO_TYPE >> 8;
+      message[1] = BENCH_ECHO_TYPE & 0xff;
+      const frameBytes = encodeLinkMessage({ name: 'peer_message', conn: 1, message, tlvs: {} }).length;
+      const timeout = 60_000 + s.perRound * 100;
+      const ours: number[] = [];
+      const base: number[] = [];
+      for (let r = 0; r < s.rounds; r++) {
+        const a = await c.loadgen.run<RoundTrips>({ cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count: s.perRound, warmup: s.warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE }, timeout);
+        ours.push(...a.rttMs);
+        const b = await c.loadgen.run<RoundTrips>({ cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count: s.perRound, warmup: s.warmup, frameBytes }, timeout);
+        base.push(...b.rttMs);
+      }
+      const [o50, o99, b50, b99] = [percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99)];
+      return {
+        name: 'link-forward', unit: 'ms round trip, p50', ours: o50, baseline: b50,
+        baselineName: `raw node:tls 1.3 round trip of a ${frameBytes}-byte frame (the link's mTLS options), p50`, ratio: o50 / b50,
+        goal: { ratio: 3, direction: 'atMost' },
+        note: `ours: a ${s.messageBytes}-byte type ${BENCH_ECHO_TYPE} message, peer (load generator process) → BOLT 8 → front process → ` +
+          `link → backend benchEcho (this process) → link → front → peer; p50 ${o50.toFixed(3)} ms, p99 ${o99.toFixed(3)} ms. ` +
+          `Baseline: same load generator process as TLS client, echo server in this process, ${frameBytes} bytes = the peer_message ` +
+          `link frame carrying that message; p50 ${b50.toFixed(3)} ms, p99 ${b99.toFixed(3)} ms. ` +
+          `${ours.length} + ${base.length} sequential round trips in ${s.rounds} interleaved rounds (each after ${s.warmup} warm-up trips on a fresh connection); ` +
+          `p99 ratio ${(o99 / b99).toFixed(2)}. Ours crosses two hops and three processes, the baseline one hop and two.`,
+      };
+    } finally {
+      await new Promise<void>((r) => echo.server.close(() => r()));
+    }
+  });
+}
+
+/** Median VmRSS of `pid` over `n` samples `gapMs` apart, bytes. */
+async function sampleRss(pid: number, n: number, gapMs: number): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0) await sleep(gapMs);
+    xs.push(rssBytes(pid));
+  }
+  return median(xs);
+}
+
+/** `idle-peers`: see the module comment. */
+export async function benchIdlePeers(s: ClusterBenchSizes['idle']): Promise<BenchResult> {
+  return withCluster({ maxConnections: s.peers + 100 }, async (c) => {
+    await sleep(s.settleMs);
+    const before = await sampleRss(c.frontPid, 3, 200);
+    const ramp = await c.loadgen.run<IdleResult>({ cmd: 'idle', port: c.frontPort, nodeId: c.nodeId, total: s.peers, concurrency: s.concurrency, ms: s.rampMs }, s.rampMs + 60_000);
+    await sleep(s.settleMs);
+    const after = await sampleRss(c.frontPid, 3, 500);
+    const health = await c.frontHealth();
+    const backendPeers = c.backend.status().peerCount;
+    const open = (await c.loadgen.run<{ open: number }>({ cmd: 'idleCount' }, 10_000)).open;
+    await c.loadgen.run({ cmd: 'closeAll' }, 30_000);
+    const full = s.peers >= IDLE_PEERS_GOAL_PEERS;
+    const perPeerKiB = health.connections > 0 ? (after - before) / health.connections / 1024 : NaN;
+    return {
+      name: 'idle-peers', unit: `MB front VmRSS with ${s.peers} idle peers`, ours: after / MB, baseline: before / MB,
+      baselineName: 'the same front process\'s VmRSS with 0 peers (link up), MB', ratio: after / before,
+      // The goal is absolute (≤ 300 MB at 10,000 peers); as a ratio against the measured baseline it is 300 MB ÷ baseline.
+      ...(full ? { goal: { ratio: IDLE_PEERS_GOAL_BYTES / before, direction: 'atMost' as const } } : {}),
+      note: `${ramp.connected} of ${s.peers} peers completed BOLT 8 + init + ping/pong (${ramp.failed} failed) in ${(ramp.elapsedMs / 1000).toFixed(1)} s ` +
+        `(${s.concurrency} handshakes in flight, load generator in its own process, ulimit -n ${c.openFiles}); after ${s.settleMs} ms idle: ` +
+        `front /healthz connections ${health.connections}, backend peerCount ${backendPeers}, load generator open ${open}. ` +
+        `VmRSS from /proc/<front pid>/status, median of 3 samples: ${(before / MB).toFixed(1)} MB → ${(after / MB).toFixed(1)} MB ` +
+        `(${perPeerKiB.toFixed(1)} KiB per peer). ` +
+        (full ? `Goal ≤ 300 MB absolute ${after <= IDLE_PEERS_GOAL_BYTES ? 'met' : 'NOT met'}; the goal ratio is 300 MB ÷ the measured 0-peer RSS.` : 'No goal below 10,000 peers (BENCH_QUICK or smoke).'),
+    };
+  });
+}
+
+/** The cluster benchmarks by row name, for `bench/run.ts`. */
+export const CLUSTER_BENCHMARKS = {
+  handshakes: (s: ClusterBenchSizes) => benchHandshakes(s.handshakes),
+  'link-forward': (s: ClusterBenchSizes) => benchLinkForward(s.linkForward),
+  'idle-peers': (s: ClusterBenchSizes) => benchIdlePeers(s.idle),
+} as const;

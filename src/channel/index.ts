@@ -1,0 +1,18 @@
+/**
+ * @module channel
+ * Public surface of `src/channel` (BOLT 3 transactions, pure): key derivation, per-commitment secrets,
+ * scripts, the transaction model with sighashes and DER, fees and trimming, commitment and HTLC
+ * transactions, and funding output checks. See docs/channels.md "Transactions (BOLT 3)".
+ *
+ * Does not: run the channel state machine (BOLT 2) or watch the chain (BOLT 5): those come later.
+ */
+export * from './errors.js';
+export * from './constants.js';
+export * from './keys.js';
+export * from './shachain.js';
+export * from './scripts.js';
+export * from './tx.js';
+export * from './fees.js';
+export * from './commitment.js';
+export * from './htlc.js';
+export * from './funding.js';

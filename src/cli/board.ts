@@ -9,6 +9,8 @@
  * `lnfleet board status [--file F] [--json]`: takes one health sample on this host, judges it against
  * the configured thresholds and prints it with the LED/status-pin state table.
  *
+ * `lnfleet board firstboot …`: applies the board's provisioning bundle (see `cli/firstboot.ts`).
+ *
  * Does not: open GPIO while the front answers (only the front drives the pins then, so two processes
  * never fight over them).
  */
@@ -22,9 +24,11 @@ import { parseVrrpRole, postVrrpState, vrrpUrl } from '../board/vrrp.js';
 import { showFaultWithoutFront } from '../board/fallback.js';
 import { createGpioProvider, type GpioProvider } from '../board/indicator.js';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
+import { FIRSTBOOT_USAGE, runFirstboot } from './firstboot.js';
 
 const USAGE = `usage: lnfleet board vrrp-state MASTER|BACKUP|FAULT [--health URL] [--file F]
        lnfleet board status [--file F] [--json]
+${FIRSTBOOT_USAGE}
 
   vrrp-state  tell the running front keepalived's new role (keepalived's notify hook calls this);
               exits 1 if the front does not answer
@@ -130,6 +134,7 @@ export function makeBoardCommand(deps: BoardCommandDeps = {}): Command {
       try {
         if (sub === 'vrrp-state') return await vrrpState(rest, deps, io);
         if (sub === 'status') return await status(rest, deps, io);
+        if (sub === 'firstboot') return await runFirstboot(rest, io);
       } catch (e) {
         if (e instanceof BoardError) {
           io.err(`lnfleet board ${sub}: [${e.code}] ${e.message}`);

@@ -15,14 +15,20 @@
  * files are never overwritten without `--force`. Private keys are written with mode 0600. The shared-mode
  * password comes only from `CLUSTER_TLS_PASSWORD` / `AKKA_TLS_PASSWORD` (never argv, which `ps` shows).
  *
- * Does not: copy files onto boards (provisioning/ bundles them), or talk to AWS.
+ * Fleet commands (`init`, `board`, `list`) live in `src/provision/commands.ts`; the directory layout
+ * they add is documented there and in docs/boards.md.
+ *
+ * Does not: copy files onto boards (docs/boards.md, firmware-image/add-bundle.sh), or talk to AWS.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MEMBER_NAME_RE, PkiError, RevocationReason, certSummary, createCa, createSharedCert, issueCert, normalizeSerial,
-  parseRevocationList, serializeRevocationList, type ClusterRole, type RevocationList,
+  serializeRevocationList,
 } from '../cluster/pki.js';
+import { INIT_OPTIONS, cmdBoard, cmdInit, cmdList, refreshBackNft, type ProvisionCtx } from '../provision/commands.js';
+import { ProvisionError } from '../provision/errors.js';
+import { readCa, readIndex, readRevocations, writeAtomic } from '../provision/store.js';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
 
 /** Mode of private key files: owner read/write only. */
@@ -32,7 +38,11 @@ const PUBLIC_MODE = 0o644;
 
 const USAGE = {
   main: `usage: lnfleet provision <ca|cert|revoke|shared> --dir D [options]
+       lnfleet provision <init|board|list> --dir D [options]
 
+  init    create a fleet: CA, backend certificate, node key, fleet.json, back.conf
+  board   provision one front board: certificate, config and its first-boot bundle
+  list    boards and certificates with expiry and revocation status
   ca      create the cluster CA
   cert    issue a certificate for a front or the backend
   revoke  add a certificate to the revocation list
@@ -44,21 +54,31 @@ Writes D/ca.crt and D/ca.key (0600). Refuses to overwrite an existing CA without
   cert: `usage: lnfleet provision cert --role front|back --name N --dir D [--days 1825] [--force]
 Issues D/ROLE-N.crt and D/ROLE-N.key (0600) signed by D/ca.key, and records it in D/issued.json.
 N: 1–63 of [a-z0-9-]. --force reissues an existing name (revoke the old serial afterwards).`,
-  revoke: `usage: lnfleet provision revoke (--name N | --serial S) --dir D [--reason R]
+  init: `usage: lnfleet provision init --dir D --vip A --subnet CIDR [options]
+  --backend-address A   fronts dial this address (default: they find the backend by mDNS)
+  --interface IFACE     LAN interface of the fronts (default eth0)
+  --admins LIST         addresses/prefixes allowed to API, metrics, ssh (default: the subnet)
+  --chain C             bitcoin|testnet|signet|regtest (default bitcoin)
+  --data-dir P          backend data dir holding the node seed (default D/back-data)
+  --aws-secret NAME     node key in AWS Secrets Manager instead of a seed (--aws-region R, --node-id HEX)
+  --backend-name N      backend certificate name (default back)
+  --peer-port N --link-port N --api-port N --metrics-port N --ssh-port N|none --vrid N
+  --leds ok=N,warn=N,fault=N,status=N[,active-low]   default GPIO map of the boards
+  --days N              certificate validity
+Writes D/ca.*, D/back-NAME.*, D/issued.json, D/revocations.json, D/fleet.json, D/boards.json, D/back.conf and
+the seed (0600). Never overwrites: an existing fleet, CA or seed is an error and nothing is written.`,
+  board: `usage: lnfleet provision board NAME --dir D [--ip A] [--priority 1-254] [--leds ok=N,…|off] [--days N]
+Issues D/front-NAME.*, writes D/boards/NAME/{front.conf,keepalived.conf,nftables.conf,lnfleet-bundle.tar}
+and regenerates D/back.nft. --ip defaults to the first free address from .11; the priority defaults to
+250 − 10 × board index. The bundle holds the board key (mode 0600) and never the CA key or node key.`,
+  list: `usage: lnfleet provision list --dir D [--json]
+Every issued certificate: name, role, board address and priority, expiry, active/expired/revoked.`,
+  revoke: `usage: lnfleet provision revoke (NAME | --name N | --serial S) --dir D [--reason R]
 Adds the certificate to D/revocations.json; the backend reloads it without restarting.
 R: ${Object.values(RevocationReason).join(', ')} (default unspecified).`,
   shared: `usage: CLUSTER_TLS_PASSWORD=… lnfleet provision shared --dir D [--name lnfleet-shared] [--days 1825] [--force]
 Writes D/shared.crt and D/shared.key (encrypted PKCS#8, 0600). AKKA_TLS_PASSWORD is accepted as an alias.`,
 } as const;
-
-/** One issued certificate in D/issued.json. */
-interface IssuedRecord {
-  readonly role: ClusterRole;
-  readonly name: string;
-  readonly serial: string;
-  readonly sha256: string;
-  readonly notAfter: string;
-}
 
 interface Ctx {
   readonly dir: string;
@@ -74,39 +94,6 @@ function assertWritable(ctx: Ctx, files: readonly string[]): void {
   if (existing.length > 0 && !ctx.force) {
     throw new PkiError('PKI_FILE_EXISTS', `${existing.map((f) => join(ctx.dir, f)).join(', ')} already exist(s); use --force to overwrite`);
   }
-}
-
-/** Writes through a temporary file and a rename, so readers (the revocation watcher) never see half a file. */
-function writeAtomic(path: string, data: string, mode: number): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode); // the umask may have removed bits; keys must be exactly 0600
-  renameSync(tmp, path);
-}
-
-function readIndex(dir: string): IssuedRecord[] {
-  const p = join(dir, 'issued.json');
-  if (!existsSync(p)) return [];
-  try {
-    const doc = JSON.parse(readFileSync(p, 'utf8')) as { certs?: IssuedRecord[] };
-    return doc.certs ?? [];
-  } catch (e) {
-    throw new PkiError('PKI_BAD_FILE', `${p} is not a valid index (JSON)`, { cause: e });
-  }
-}
-
-function readRevocations(dir: string): RevocationList {
-  const p = join(dir, 'revocations.json');
-  return existsSync(p) ? parseRevocationList(readFileSync(p, 'utf8'), p) : { version: 1, revoked: [] };
-}
-
-function readCa(dir: string): { certPem: string; keyPem: string } {
-  const cert = join(dir, 'ca.crt');
-  const key = join(dir, 'ca.key');
-  for (const f of [cert, key]) {
-    if (!existsSync(f)) throw new PkiError('PKI_FILE_MISSING', `${f} not found: run 'lnfleet provision ca --dir ${dir}' first`);
-  }
-  return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
 }
 
 function days(opt: string | undefined): number | undefined {
@@ -171,7 +158,9 @@ async function cmdRevoke(ctx: Ctx, o: ReadonlyMap<string, string>): Promise<void
   const revokedAt = ctx.now.toISOString();
   const added = fresh.map((t) => ({ serial: t.serial, sha256: t.sha256, name: t.name, role: t.role, reason: reason as RevocationReason, revokedAt }));
   writeAtomic(join(ctx.dir, 'revocations.json'), serializeRevocationList({ version: 1, revoked: [...list.revoked, ...added] }), PUBLIC_MODE);
-  for (const a of added) ctx.io.out(`revoked ${a.role} ${a.name} serial ${a.serial} (${reason}); copy ${join(ctx.dir, 'revocations.json')} to the backend`);
+  for (const a of added) ctx.io.out(`revoked ${a.role} ${a.name} serial ${a.serial} (${reason})`);
+  ctx.io.out(`a backend whose cluster.tls.revocations is ${join(ctx.dir, 'revocations.json')} (back.conf of 'provision init') reloads it now, without a restart; otherwise copy the file there`);
+  refreshBackNft({ dir: ctx.dir, now: ctx.now, out: (l) => ctx.io.out(l) });
 }
 
 async function cmdShared(ctx: Ctx, o: ReadonlyMap<string, string>): Promise<void> {
@@ -189,11 +178,31 @@ async function cmdShared(ctx: Ctx, o: ReadonlyMap<string, string>): Promise<void
 }
 
 const SUBS = {
+  init: { run: (ctx: Ctx, o: ReadonlyMap<string, string>) => cmdInit(fleetCtx(ctx), o), options: ['dir', ...INIT_OPTIONS] },
+  board: { run: async (ctx: Ctx, o: ReadonlyMap<string, string>, p: readonly string[]) => cmdBoard(fleetCtx(ctx), p[0], o), options: ['dir', 'ip', 'priority', 'leds', 'days'] },
+  list: { run: async (ctx: Ctx, _o: ReadonlyMap<string, string>, _p: readonly string[], f: ReadonlySet<string>) => cmdList(fleetCtx(ctx), f.has('json')), options: ['dir'] },
   ca: { run: cmdCa, options: ['dir', 'name', 'days'] },
   cert: { run: cmdCert, options: ['dir', 'role', 'name', 'days'] },
   revoke: { run: cmdRevoke, options: ['dir', 'name', 'serial', 'reason'] },
   shared: { run: cmdShared, options: ['dir', 'name', 'days'] },
 } as const;
+
+/** Flags of each subcommand: the fleet commands never overwrite, so they have no --force. */
+const FLAGS: Readonly<Record<keyof typeof SUBS, readonly string[]>> = {
+  init: [], board: [], list: ['json'], ca: ['force'], cert: ['force'], revoke: ['force'], shared: ['force'],
+};
+
+/** The fleet commands' view of the context. */
+function fleetCtx(ctx: Ctx): ProvisionCtx {
+  return { dir: ctx.dir, now: ctx.now, out: (l) => ctx.io.out(l) };
+}
+
+/** `provision revoke NAME` is `provision revoke --name NAME`. */
+function withPositionalName(key: string, o: ReadonlyMap<string, string>, p: readonly string[]): ReadonlyMap<string, string> {
+  if (key !== 'revoke' || p[0] === undefined) return o;
+  if (o.has('name') || o.has('serial')) throw new CliUsageError('give the board NAME or --name/--serial, not both');
+  return new Map([...o, ['name', p[0]]]);
+}
 
 /** Builds the command; `env`/`now` are injectable for tests. */
 export function makeProvisionCommand(deps: { env?: () => Readonly<Record<string, string | undefined>>; now?: () => Date } = {}): Command {
@@ -209,20 +218,22 @@ export function makeProvisionCommand(deps: { env?: () => Readonly<Record<string,
       }
       if (!Object.prototype.hasOwnProperty.call(SUBS, sub)) throw new CliUsageError(`unknown provision subcommand ${sub}`);
       const key = sub as keyof typeof SUBS;
-      const parsed = parseArgs(rest, { options: SUBS[key].options, flags: ['force'] });
+      const parsed = parseArgs(rest, { options: SUBS[key].options, flags: FLAGS[key] });
       if (parsed.flags.has('help')) {
         io.out(USAGE[key]);
         return 0;
       }
-      if (parsed.positionals.length > 0) throw new CliUsageError(`unexpected argument ${parsed.positionals[0]}`);
+      const maxPositionals = key === 'board' || key === 'revoke' ? 1 : 0;
+      if (parsed.positionals.length > maxPositionals) throw new CliUsageError(`unexpected argument ${parsed.positionals[maxPositionals]}`);
+      if (key === 'board' && parsed.positionals.length === 0) throw new CliUsageError('board needs the board NAME');
       const dir = parsed.options.get('dir');
       if (dir === undefined) throw new CliUsageError('--dir D is required');
       const ctx: Ctx = { dir, force: parsed.flags.has('force'), io, env: (deps.env ?? (() => process.env))(), now: (deps.now ?? (() => new Date()))() };
       try {
-        await SUBS[key].run(ctx, parsed.options);
+        await SUBS[key].run(ctx, withPositionalName(key, parsed.options, parsed.positionals), parsed.positionals, parsed.flags);
         return 0;
       } catch (e) {
-        if (!(e instanceof PkiError)) throw e;
+        if (!(e instanceof PkiError) && !(e instanceof ProvisionError)) throw e;
         io.err(`lnfleet provision ${sub}: ${e.message}`);
         return 1;
       }

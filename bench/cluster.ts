@@ -115,7 +115,7 @@ export async function benchHandshakes(s: ClusterBenchSizes['handshakes']): Promi
   return withCluster({ maxConnections: 1000 }, async (c) => {
     const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency };
     const timeout = s.msPerRound + 60_000;
-    await c.loadgen.run<HandshakesResult>({ ...cmd, ms: Math.min(500, s.msPerRound), maxCount: Math.min(200, s.maxPerRound) }, timeout);
+    await c.loadgen.run<HandshakesResult>({ ...cmd, ms: Math.min(1_500, s.msPerRound), maxCount: Math.min(2_000, s.maxPerRound) }, timeout);
     const op = responderCryptoOp();
     rate(op, 100, 8);
     const ours: number[] = [];

@@ -147,7 +147,10 @@ function htlcDraft(spec: CommitmentSpec, h: Htlc): Draft {
   return { out: { value: msatToSat(h.amountMsat), script: p2wsh(witnessScript) }, info: { kind: 'htlc', htlc: h, witnessScript }, cltv: h.cltvExpiry };
 }
 
-/** Builds the unsigned commitment transaction of `spec`. */
+/**
+ * Builds the unsigned commitment transaction of `spec`. Longer than our usual 50 lines on purpose: it
+ * reads top to bottom as the spec's numbered construction steps, each quoted where it is done.
+ */
 export function buildCommitment(spec: CommitmentSpec): Commitment {
   const anchors = spec.format === 'anchors';
   const { locktime, sequence } = obscuredLocktimeSequence(spec.commitmentNumber, spec.obscuringFactor);

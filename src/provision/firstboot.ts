@@ -183,7 +183,7 @@ export function applyFirstboot(opts: FirstbootOptions): FirstbootPlan {
       opts.log(`installed ${f.path} (${f.mode.toString(8).padStart(4, '0')} ${f.owner}:${f.group}${f.secret ? ', secret' : ''})`);
     }
     for (const l of plan.links) {
-      if (existsSync(at(l.path)) || lstatExists(at(l.path))) unlinkSync(at(l.path));
+      if (lstatExists(at(l.path))) unlinkSync(at(l.path));
       symlinkSync(l.target, at(l.path));
       opts.log(`enabled ${l.path.split('/').pop()} (${l.path} -> ${l.target})`);
     }
@@ -193,6 +193,7 @@ export function applyFirstboot(opts: FirstbootOptions): FirstbootPlan {
     }
     mkdirSync(dirname(at(plan.marker.path)), { recursive: true, mode: 0o755 });
     writeFileAt(at(plan.marker.path), plan.marker.data, plan.marker.mode);
+    chown(at(plan.marker.path), plan.marker.owner, plan.marker.group);
   } catch (e) {
     if (e instanceof ProvisionError) throw e;
     throw failed(`cannot apply the bundle under ${root}`, e);

@@ -50,6 +50,7 @@ export function treeState(dir: string): Map<string, string> {
       const p = join(d, n);
       const st = lstatSync(p);
       if (st.isDirectory()) walk(p);
+      else if (st.isSymbolicLink()) m.set(p, `-> ${readlinkSync(p)}`);
       else m.set(p, `${(st.mode & 0o7777).toString(8)} ${readFileSync(p).toString('base64')}`);
     }
   };

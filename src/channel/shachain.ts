@@ -120,6 +120,7 @@ export class PerCommitmentSecretStore {
     const bucket = whereToPutSecret(index);
     // BOLT #3: A double-check, that all previous secrets derive correctly, is needed;
     // if this check fails, the secrets were not generated from the same seed:
+    //
     // The spec's pseudocode writes `for b in 0 to B`; bucket B itself is the slot being replaced (its
     // index has a different prefix), so only the buckets below B are checked, as LDK and CLN do.
     for (let b = 0; b < bucket; b++) {

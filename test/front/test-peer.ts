@@ -86,8 +86,8 @@ export class TestPeer {
 }
 
 /** Connects to `port` and completes BOLT 8 as initiator towards `nodeId`. */
-export async function dialPeer(port: number, nodeId: Uint8Array, key: TestKey = newKey()): Promise<TestPeer> {
-  const socket = connect({ host: '127.0.0.1', port });
+export async function dialPeer(port: number, nodeId: Uint8Array, key: TestKey = newKey(), host = '127.0.0.1'): Promise<TestPeer> {
+  const socket = connect({ host, port });
   const peer = new TestPeer(socket, key);
   await once(socket, 'connect');
   const hs = NoiseHandshake.initiator({ localStatic: key.pub, staticEcdh: key.ecdh, remoteStatic: nodeId });

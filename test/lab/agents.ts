@@ -11,6 +11,10 @@
  *   listen PORT…       TCP listeners that write "ok" and close (firewall tests); exit after 60 s
  *   connect HOST PORT TIMEOUT_MS
  *                      one connect attempt; prints {"ok":…,"data"|"error":…}
+ *   handshakes HOST PORT NODE_ID MAX_MS
+ *                      a BOLT 8 handshake expecting NODE_ID as the responder's static key, then init
+ *                      (regtest), one starting every 50 ms (each bounded by 1.5 s); prints every attempt as
+ *                      {"s":start ms,"e":end ms,"ok":…,"error"?:…}; exits after MAX_MS
  *   probe HOST PORT MAX_MS
  *                      connects every 10 ms (100 ms timeout each); prints {"t":epoch ms,"ok":…,"name":…}
  *                      whenever the outcome changes (who answers, or failure); exits after MAX_MS
@@ -23,6 +27,12 @@ import { HOST_NETNS_ENV } from '../helpers/netns.js';
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 /** Every agent dies after this long at most (ms), whatever the test does. */
 const AGENT_MAX_LIFETIME_MS = 120_000;
+/** Bound of one handshake attempt (ms): ~10 ms on an idle host, but CI hosts run loaded (the front asks
+ * the backend for the ECDH over the link), and a failover is timed by the first attempt that *starts*
+ * after the kill, so a generous bound does not inflate the measurement. */
+const HANDSHAKE_ATTEMPT_MS = 1500;
+/** Cadence of handshake attempts (ms): the resolution of a measured failover, at ~20 handshakes/s. */
+const HANDSHAKE_EVERY_MS = 50;
 setTimeout(() => process.exit(3), AGENT_MAX_LIFETIME_MS).unref();
 
 function tryConnect(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; data?: string; error?: string }> {
@@ -88,6 +98,40 @@ async function main(argv: string[]): Promise<void> {
     case 'connect':
       out(await tryConnect(a[0] ?? '', Number(a[1]), Number(a[2] ?? 1000)));
       return;
+    case 'handshakes': {
+      // Attempts start on a fixed cadence, not one after another: an attempt stuck on a dead holder
+      // (a SYN nobody answers) must not delay the attempt that finds the new one.
+      const [host = '', port = '9735', nodeId = '', maxMs = '30000'] = a;
+      const { dialPeer } = await import('../front/test-peer.js');
+      const { newKey } = await import('../front/helpers.js');
+      const attempt = async (): Promise<void> => {
+        const s = Date.now();
+        let peer: Awaited<ReturnType<typeof dialPeer>> | undefined;
+        const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), HANDSHAKE_ATTEMPT_MS).unref());
+        const run = (async () => {
+          peer = await dialPeer(Number(port), Buffer.from(nodeId, 'hex'), newKey(), host);
+          return peer.exchangeInit();
+        })();
+        run.catch(() => undefined);
+        try {
+          const init = await Promise.race([run, timeout]);
+          out({ s, e: Date.now(), ok: init.name === 'init' });
+        } catch (e) {
+          out({ s, e: Date.now(), ok: false, error: (e as Error).message });
+        }
+        peer?.socket.destroy();
+      };
+      const end = Date.now() + Number(maxMs);
+      const inFlight = new Set<Promise<void>>();
+      do {
+        const p = attempt().finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        await new Promise((res) => setTimeout(res, HANDSHAKE_EVERY_MS));
+      } while (Date.now() < end);
+      await Promise.all(inFlight);
+      process.exit(0);
+      return;
+    }
     case 'probe': {
       const [host = '', port = '9735', maxMs = '30000'] = a;
       const end = Date.now() + Number(maxMs);

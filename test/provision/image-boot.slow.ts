@@ -1,0 +1,151 @@
+/**
+ * The image boot check behind `npm run test:image` (firmware-image/test-image.sh); slow, never in CI,
+ * so the file name does not end in `.test.ts`.
+ *
+ *   host                                              guest (qemu-system-aarch64 -M virt, user net)
+ *   lnfleet back  0.0.0.0:25520  <── mTLS link ──────  lnfleet front (10.0.2.15), backend 10.0.2.2
+ *   BOLT 8 peer ── 127.0.0.1:19735 ── hostfwd ──────>  :9735
+ *   console log  <── ttyAMA0 ───────────────────────  LNFLEET-GPIO lines from a reporter (systemd.run)
+ *
+ * Steps: provision a fleet + board into a temp dir, copy the image, add the bundle (mtools at the boot
+ * partition's offset) and a GPIO reporter script, start the backend, boot the guest, then wait for
+ * the front to attach (GET /fronts), handshake as a peer with the node id, and read the reporter's
+ * sysfs values of the four LED lines. Prints each milestone's time since QEMU started.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeProvisionCommand } from '../../src/cli/provision.js';
+import { dialPeer } from '../front/test-peer.js';
+
+const OUT = process.argv[2] ?? 'firmware-image/out';
+const REPO = new URL('../../../', import.meta.url).pathname;
+const CLI = join(REPO, 'dist/src/cli/main.js');
+/** Goal from issue 7: the front serves within 60 s of power-on under emulation. */
+const GOAL_S = 60;
+/** Give up after this long (emulated boot + first-boot + front start on a shared 2-core host). */
+const TIMEOUT_S = Number(process.env['LNFLEET_IMAGE_TIMEOUT_S'] ?? 600);
+/** PL061 lines on `virt` as sysfs numbers (dynamic base 512; line 3 is the power key, so skipped). */
+const LEDS = { ok: 512, warn: 513, fault: 514, status: 516 };
+const API = '127.0.0.1:18080';
+const PEER_FWD = 19735;
+
+const log = (m: string) => process.stdout.write(`[test:image] ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function provisionBoard(dir: string): Promise<{ nodeId: string }> {
+  const cmd = makeProvisionCommand();
+  const io = { out: (l: string) => log(l.split('\n')[0]!), err: (l: string) => log(`ERR ${l}`) };
+  const run = async (...a: string[]) => { if (await cmd.run(a, io) !== 0) throw new Error(`provision ${a[0]} failed`); };
+  await run('init', '--dir', dir, '--vip', '10.0.2.100', '--subnet', '10.0.2.0/24', '--backend-address', '10.0.2.2', '--chain', 'regtest', '--admins', '10.0.2.0/24');
+  await run('board', 'qemu-a', '--dir', dir, '--ip', '10.0.2.15', '--leds', `ok=${LEDS.ok},warn=${LEDS.warn},fault=${LEDS.fault},status=${LEDS.status}`);
+  return { nodeId: JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')).nodeId };
+}
+
+function prepareImage(dir: string): string {
+  const img = join(dir, 'board.img');
+  log('copying the image');
+  copyFileSync(join(OUT, 'lnfleet-board.img'), img);
+  const add = spawnSync(join(REPO, 'firmware-image/add-bundle.sh'), [img, join(dir, 'boards/qemu-a/lnfleet-bundle.tar')], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`add-bundle failed: ${add.stderr}`);
+  const gpios = Object.values(LEDS).map((n) => `/sys/class/gpio/gpio${n}`).join(' ');
+  writeFileSync(join(dir, 'gpio-report.sh'), `while true; do for g in ${gpios}; do [ -e $g/value ] && echo "LNFLEET-GPIO $g $(cat $g/direction) $(cat $g/value)"; done > /dev/ttyAMA0; sleep 2; done\n`);
+  const cp = spawnSync('mcopy', ['-o', '-i', `${img}@@4194304`, join(dir, 'gpio-report.sh'), '::gpio-report.sh'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+  if (cp.status !== 0) throw new Error('mcopy of the GPIO reporter failed');
+  return img;
+}
+
+function startBackend(dir: string): ChildProcess {
+  const env = { ...process.env, LNFLEET_CONF: `api.listen=${API};metrics.listen=127.0.0.1:19095;cluster.mdns=false;log.level=info` };
+  const p = spawn(process.execPath, [CLI, 'back', '--config', join(dir, 'back.conf')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(join(dir, 'backend.log'));
+  p.stdout!.pipe(out);
+  p.stderr!.pipe(out);
+  return p;
+}
+
+function startGuest(dir: string, img: string): ChildProcess {
+  const append = [
+    'console=ttyAMA0', 'root=/dev/vda2', 'rootwait', 'net.ifnames=0',
+    `systemd.run="/bin/sh -c 'sleep 5; exec /bin/sh /boot/firmware/gpio-report.sh'"`,
+    'systemd.run_success_action=none', 'systemd.run_failure_action=none',
+  ].join(' ');
+  const args = [
+    '-M', 'virt', '-cpu', 'cortex-a57', '-smp', '1', '-m', '1024', '-nographic', '-no-reboot',
+    '-kernel', join(OUT, 'vmlinuz'), '-initrd', join(OUT, 'initrd.img'), '-append', append,
+    '-drive', `file=${img},format=raw,if=virtio`,
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${PEER_FWD}-:9735`, '-device', 'virtio-net-pci,netdev=n0',
+  ];
+  const p = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(join(dir, 'console.log'));
+  p.stdout!.pipe(out);
+  p.stderr!.pipe(out);
+  return p;
+}
+
+async function fronts(): Promise<{ id?: string; name?: string }[]> {
+  try {
+    const r = await fetch(`http://${API}/fronts`);
+    const body = await r.json() as unknown;
+    return Array.isArray(body) ? body : ((body as { fronts?: [] }).fronts ?? []);
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'lnfleet-test-image-'));
+  log(`work dir ${dir} (console.log, backend.log)`);
+  const { nodeId } = await provisionBoard(dir);
+  const img = prepareImage(dir);
+  const backend = startBackend(dir);
+  const t0 = Date.now();
+  const guest = startGuest(dir, img);
+  const since = () => ((Date.now() - t0) / 1000).toFixed(1);
+  const stop = () => { guest.kill('SIGKILL'); backend.kill('SIGTERM'); };
+  process.on('SIGINT', () => { stop(); process.exit(130); });
+  const results: Record<string, string> = {};
+  try {
+    const deadline = t0 + TIMEOUT_S * 1000;
+    while ((await fronts()).length === 0) {
+      if (Date.now() > deadline) throw new Error(`no front attached within ${TIMEOUT_S} s; see ${dir}/console.log`);
+      if (guest.exitCode !== null) throw new Error(`qemu exited (${guest.exitCode}); see ${dir}/console.log`);
+      await sleep(1000);
+    }
+    results['front attached'] = `${since()} s`;
+    log(`front attached after ${since()} s: ${JSON.stringify(await fronts())}`);
+    let peerOk = false;
+    while (!peerOk && Date.now() < deadline) {
+      try {
+        const peer = await dialPeer(PEER_FWD, Buffer.from(nodeId, 'hex'));
+        peerOk = peer.transport !== undefined;
+        peer.socket.destroy();
+      } catch {
+        await sleep(1000);
+      }
+    }
+    if (!peerOk) throw new Error('no BOLT 8 handshake through the forwarded port');
+    results['boot-to-serving (handshake with our node id)'] = `${since()} s`;
+    log(`peer handshake with node id ${nodeId} after ${since()} s (goal ≤ ${GOAL_S} s)`);
+    let gpio: string[] = [];
+    while (gpio.length < 4 && Date.now() < deadline) {
+      const lines = readFileSync(join(dir, 'console.log'), 'utf8').split('\n').filter((l) => l.startsWith('LNFLEET-GPIO'));
+      gpio = [...new Map(lines.map((l) => [l.split(' ')[1], l])).values()];
+      if (gpio.length < 4) await sleep(2000);
+    }
+    if (gpio.length < 4) throw new Error('the LED lines never appeared in sysfs (see console.log)');
+    for (const l of gpio) log(`guest sysfs: ${l}`);
+    if (!gpio.every((l) => / out [01]$/.test(l))) throw new Error('an LED line is not an output with a 0/1 value');
+    results['GPIO sysfs'] = gpio.map((l) => l.replace('LNFLEET-GPIO /sys/class/gpio/', '')).join('; ');
+    log(`RESULT ok: ${JSON.stringify(results)}`);
+    return Number(results['boot-to-serving (handshake with our node id)']!.split(' ')[0]) <= GOAL_S ? 0 : 3;
+  } catch (e) {
+    log(`RESULT failed after ${since()} s: ${(e as Error).message} ${JSON.stringify(results)}`);
+    return 1;
+  } finally {
+    stop();
+  }
+}
+
+process.exitCode = await main();

@@ -61,18 +61,23 @@ export const DEFAULT_VIRTUAL_ROUTER_ID = 51;
  * cluster-lab.test.ts, `vip-failover-process`; the earlier 2 s × fall 2 measured 2.2–3.0 s).
  */
 export const READY_CHECK_INTERVAL_S = 1;
-/** Readiness check timeout, in seconds (whole seconds in keepalived 2.2.7, like `interval`). */
-export const READY_CHECK_TIMEOUT_S = 1;
+/**
+ * Readiness check timeout, in seconds (whole seconds in keepalived 2.2.7, like `interval`). Longer than
+ * the interval on purpose: a dead front fails at once (connection refused), so this only decides how
+ * long a *slow* answer may take. With 1 s the lab saw checks time out on a loaded host (fork + exec of
+ * curl while keepalived's notify hooks start Node), and the board went FAULT while its front was fine.
+ */
+export const READY_CHECK_TIMEOUT_S = 2;
 /**
  * curl's own `--max-time`, in seconds: below `READY_CHECK_TIMEOUT_S` so keepalived never has to kill it.
- * `/readyz` is answered from memory in under a millisecond; 0.8 s still absorbs a long GC pause or a
- * busy board, so one slow answer is not a failure.
+ * `/readyz` is answered from memory in under a millisecond; 1.5 s absorbs a long GC pause or a busy
+ * board, so one slow answer is not a failure.
  */
-export const READY_CHECK_CURL_MAX_S = 0.8;
+export const READY_CHECK_CURL_MAX_S = 1.5;
 /**
  * Consecutive failures before the board is marked FAULT. 1, because a failure is a refused connect
  * (the front is gone) or a 503 (its backend link is down), never a transient slowness (that is what the
- * 0.8 s `READY_CHECK_CURL_MAX_S` absorbs), and 2 would double the failover time to ~2.1 s.
+ * 1.5 s `READY_CHECK_CURL_MAX_S` absorbs), and 2 would double the failover time to ~2.1 s.
  */
 export const READY_CHECK_FALL = 1;
 /** Consecutive successes before it competes for the VIP again (avoids flapping on a restart loop). */

@@ -33,7 +33,7 @@ test('keepalived golden files', () => {
 test('keepalived: VRRPv3, readiness script, LED hooks, one real_server per front', () => {
   assert.match(a, /^\tvrrp_version 3$/m);
   assert.match(a, /^\tpriority 150$/m);
-  assert.match(a, /script "\/usr\/bin\/curl -fsS -o \/dev\/null --max-time 0\.8 http:\/\/127\.0\.0\.1:9095\/readyz"/);
+  assert.match(a, /script "\/usr\/bin\/curl -fsS -o \/dev\/null --max-time 1\.5 http:\/\/127\.0\.0\.1:9095\/readyz"/);
   assert.match(a, /^\ttrack_script \{\n\t\tlnfleet_ready\n\t\}$/m);
   for (const s of ['MASTER', 'BACKUP', 'FAULT']) {
     assert.match(a, new RegExp(`notify_${s.toLowerCase()} "/usr/local/bin/lnfleet board vrrp-state ${s}"`));

@@ -5,9 +5,6 @@
  *
  *   advertise JSON     advertiseBackend(JSON); prints {"ready":true}; goodbye + exit on SIGTERM/SIGINT
  *   browse JSON        browseBackends(JSON); prints the array, exits
- *   front NAME READY_PORT PEER_PORT MAX_MS
- *                      STAND-IN for the real front (src/front is being written): HTTP /readyz → 200 on
- *                      127.0.0.1:READY_PORT and a TCP listener on PEER_PORT that writes NAME and closes
  *   listen PORT…       TCP listeners that write "ok" and close (firewall tests); exit after 60 s
  *   connect HOST PORT TIMEOUT_MS
  *                      one connect attempt; prints {"ok":…,"data"|"error":…}
@@ -20,7 +17,6 @@
  *                      whenever the outcome changes (who answers, or failure); exits after MAX_MS
  */
 import { readlinkSync } from 'node:fs';
-import { createServer as createHttp } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { HOST_NETNS_ENV } from '../helpers/netns.js';
 
@@ -76,18 +72,6 @@ async function main(argv: string[]): Promise<void> {
       // Imported lazily: the firewall and VRRP agents start faster without pino and multicast-dns.
       const { browseBackends } = await import('../../src/discovery/index.js');
       out(await browseBackends(JSON.parse(a[0] ?? '{}')));
-      return;
-    }
-    case 'front': {
-      const [name = 'front', ready = '9736', peer = '9735', maxMs = '60000'] = a;
-      const http = createHttp((req, res) => { res.statusCode = req.url === '/readyz' ? 200 : 404; res.end('stand-in\n'); });
-      const tcp = createServer((s) => s.end(name));
-      await Promise.all([
-        new Promise<void>((r) => http.listen(Number(ready), '127.0.0.1', r)),
-        new Promise<void>((r) => tcp.listen(Number(peer), '0.0.0.0', r)),
-      ]);
-      out({ ready: true, name });
-      setTimeout(() => process.exit(0), Number(maxMs));
       return;
     }
     case 'listen':

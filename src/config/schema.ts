@@ -96,7 +96,7 @@ export const SCHEMA = {
   'front.key-file': k(t.path(), null, FRONT, 'Node key file when front.key-provider = file.'),
   'front.remote-addr': k(t.bool(), 'true', FRONT, 'Send the peer its address in init (BOLT 1 remote_addr).'),
   'front.socks5-proxy': k(t.hostport(), null, FRONT, 'SOCKS5 proxy for outgoing dials (Tor), e.g. 127.0.0.1:9050.'),
-  'front.health-listen': k(t.hostport(), '127.0.0.1:9736', FRONT, '/healthz endpoint that keepalived\'s track_script asks.'),
+  'front.health-listen': k(t.hostport(), '127.0.0.1:9736', FRONT, 'Local endpoint: /healthz, /readyz, /metrics and POST /vrrp (keepalived\'s notify hook). The track script and LVS ask /readyz on metrics.listen.'),
   'sync.peer-limit': k(t.int(0, 100), '5', BACK, 'Peers the backend syncs gossip from at once.'),
 
   // ── operations ──

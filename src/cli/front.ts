@@ -15,8 +15,9 @@ import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js
 const USAGE = `usage: lnfleet front [--config FILE]
 
   Runs a front: accepts peers on front.listen (BOLT 8 + BOLT 1), dials the backend over the cluster
-  link (cluster.backend-address / BACKEND_IP), serves /healthz, /readyz and /metrics on
-  front.health-listen. Stops on SIGINT or SIGTERM.
+  link (cluster.backend-address / BACKEND_IP, else found by mDNS when cluster.mdns is on), serves
+  /healthz, /readyz and /metrics on front.health-listen (plus POST /vrrp for keepalived's hook) and on
+  metrics.listen when metrics.enabled. Stops on SIGINT or SIGTERM.
 
   --config FILE   the front's configuration file (default: defaults + environment only)`;
 

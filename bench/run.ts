@@ -21,6 +21,7 @@
  * link-forward, idle-peers); bench-results.json then holds only the rows that ran.
  * Does not: assert anything; it measures. Goals are printed beside the ratios.
  */
+import { labResults } from './lab.js';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
@@ -180,6 +181,13 @@ async function main(): Promise<void> {
   console.log(`lnfleet bench — node ${process.version}, ${process.platform}-${process.arch}${quick ? ' (BENCH_QUICK)' : ''}${only ? ` (BENCH_ONLY ${[...only].join(',')})` : ''}`);
   for (const [name, run] of Object.entries(BENCHMARKS)) {
     if (only === undefined || only.has(name)) (await run()).forEach(add);
+  }
+  // The VIP failover times come from the LAN lab (root + network namespaces, part of npm test in CI),
+  // which records them in lab-results.json; they are carried over when present (see bench/lab.ts).
+  if (only === undefined) {
+    const lab = labResults();
+    if (lab.length === 0) console.log('(no lab-results.json: run the LAN lab, test/lab/cluster-lab.test.ts, as root to add vip-failover-* rows)');
+    lab.forEach(add);
   }
   const out = new URL('../../bench-results.json', import.meta.url);
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

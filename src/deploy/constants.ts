@@ -43,11 +43,12 @@ export const MDNS_PORT = 5353;
 export const VRRP_IP_PROTOCOL = 112;
 
 /**
- * VRRP advertisement interval, in seconds. 1 s is keepalived's default and fails over in ~3 s; the
- * lab measured ~0.3 s with 0.1 (DESIGN §12), which costs 10 multicast packets/s per board. VRRPv3
- * allows 0.01–40.95 s (RFC 5798 §5.2.7, centiseconds in 12 bits).
+ * VRRP advertisement interval, in seconds. keepalived's own default of 1 s fails over in ~3.4 s after a
+ * power loss, over the 2 s the node promises its peers; 0.1 s measured 0.3–0.6 s in the lab (DESIGN §12,
+ * docs/lab.md) at a cost of 10 small multicast packets/s per board, nothing on a LAN. VRRPv3 allows
+ * 0.01–40.95 s (RFC 5798 §5.2.7, centiseconds in 12 bits).
  */
-export const DEFAULT_VRRP_ADVERT_INT_S = 1;
+export const DEFAULT_VRRP_ADVERT_INT_S = 0.1;
 /** VRRPv3 advert interval bounds, in seconds (RFC 5798 §5.2.7: 12-bit centiseconds). */
 export const VRRP_ADVERT_INT_MIN_S = 0.01;
 /** See `VRRP_ADVERT_INT_MIN_S`. */

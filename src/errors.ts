@@ -22,6 +22,21 @@ export class LnfleetError<C extends string = string> extends Error {
 }
 
 /**
+ * An error of one module with a stable `code` and a `kind` from that module's closed set (STYLE rule 5):
+ * callers switch on `kind`; `code` names the module. Subclasses fix both type parameters and may add
+ * fields (the offset of a decode error, the act of a handshake error).
+ */
+export class KindedError<C extends string, K extends string> extends LnfleetError<C> {
+  /** What went wrong, from the module's closed set. */
+  readonly kind: K;
+
+  constructor(code: C, kind: K, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.kind = kind;
+  }
+}
+
+/**
  * Exhaustiveness helper for discriminated-union switches (STYLE rule 6): call it in the place a
  * `default:` would go, so a new variant is a compile error rather than a silent fall-through.
  */

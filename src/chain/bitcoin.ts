@@ -12,6 +12,7 @@
  * byte order, i.e. reversed from the serialised order, so they compare directly with bitcoind output.
  * Does not: validate consensus rules (scripts, signatures, amounts, proof of work) — bitcoind did.
  */
+import { concat } from '../bytes.js';
 import { sha256, sha256d } from '../crypto/hash.js';
 import { BitcoinParseError } from './errors.js';
 
@@ -269,13 +270,3 @@ export function fundingOutputScript(bitcoinKey1: Uint8Array, bitcoinKey2: Uint8A
   return p2wshScript(fundingWitnessScript(bitcoinKey1, bitcoinKey2));
 }
 
-/** Concatenation of byte strings. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

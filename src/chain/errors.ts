@@ -17,7 +17,7 @@
  * Messages never contain the RPC password or cookie (they would end up in logs).
  * Does not: retry (callers decide; a gossip decision maps any ChainError to `chainUnavailable`).
  */
-import { LnfleetError } from '../errors.js';
+import { KindedError } from '../errors.js';
 
 /** Closed set of chain-backend failure kinds. */
 export const CHAIN_ERROR_KINDS = ['unreachable', 'timeout', 'unauthorized', 'cookie', 'httpStatus', 'badResponse', 'rpcError', 'unsupported'] as const;
@@ -25,15 +25,12 @@ export const CHAIN_ERROR_KINDS = ['unreachable', 'timeout', 'unauthorized', 'coo
 export type ChainErrorKind = (typeof CHAIN_ERROR_KINDS)[number];
 
 /** A chain backend call failed. `rpcCode` is bitcoind's JSON-RPC error code for `rpcError`. */
-export class ChainError extends LnfleetError<'CHAIN'> {
-  /** What failed, from {@link CHAIN_ERROR_KINDS}. */
-  readonly kind: ChainErrorKind;
+export class ChainError extends KindedError<'CHAIN', ChainErrorKind> {
   /** bitcoind's error code (e.g. -8 invalid parameter, -5 not found) when `kind` is `rpcError`. */
   readonly rpcCode: number | undefined;
 
   constructor(kind: ChainErrorKind, message: string, options?: { cause?: unknown; rpcCode?: number }) {
-    super('CHAIN', message, options);
-    this.kind = kind;
+    super('CHAIN', kind, message, options);
     this.rpcCode = options?.rpcCode;
   }
 }
@@ -44,15 +41,12 @@ export const BITCOIN_PARSE_KINDS = ['shortRead', 'invalidValue', 'trailingBytes'
 export type BitcoinParseKind = (typeof BITCOIN_PARSE_KINDS)[number];
 
 /** Raw block or transaction bytes did not parse; `offset` is where the parser stopped. */
-export class BitcoinParseError extends LnfleetError<'BITCOIN_PARSE'> {
-  /** What was wrong, from {@link BITCOIN_PARSE_KINDS}. */
-  readonly kind: BitcoinParseKind;
+export class BitcoinParseError extends KindedError<'BITCOIN_PARSE', BitcoinParseKind> {
   /** Byte offset in the input. */
   readonly offset: number;
 
   constructor(kind: BitcoinParseKind, message: string, offset: number) {
-    super('BITCOIN_PARSE', `${message} (at byte ${offset})`);
-    this.kind = kind;
+    super('BITCOIN_PARSE', kind, `${message} (at byte ${offset})`);
     this.offset = offset;
   }
 }

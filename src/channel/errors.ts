@@ -17,7 +17,7 @@
  * wrong, never the bytes (STYLE rule 11).
  * Does not: map errors to peer actions (the channel state machine's policy).
  */
-import { LnfleetError } from '../errors.js';
+import { KindedError } from '../errors.js';
 
 /** Closed set of `src/channel` failure kinds. */
 export const CHANNEL_TX_ERROR_KINDS = [
@@ -35,13 +35,9 @@ export const CHANNEL_TX_ERROR_KINDS = [
 export type ChannelTxErrorKind = (typeof CHANNEL_TX_ERROR_KINDS)[number];
 
 /** Error thrown by `src/channel`. `code` is always `CHANNEL_TX`; switch on `kind`. */
-export class ChannelTxError extends LnfleetError<'CHANNEL_TX'> {
-  /** What went wrong, from {@link CHANNEL_TX_ERROR_KINDS}. */
-  readonly kind: ChannelTxErrorKind;
-
+export class ChannelTxError extends KindedError<'CHANNEL_TX', ChannelTxErrorKind> {
   constructor(kind: ChannelTxErrorKind, message: string, options?: { cause?: unknown }) {
-    super('CHANNEL_TX', message, options);
-    this.kind = kind;
+    super('CHANNEL_TX', kind, message, options);
   }
 }
 

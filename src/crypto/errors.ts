@@ -7,7 +7,7 @@
  *
  * Does not: map errors to peer actions (the caller's policy).
  */
-import { LnfleetError } from '../errors.js';
+import { KindedError } from '../errors.js';
 
 /** Closed set of crypto failure kinds. */
 export const CRYPTO_ERROR_KINDS = [
@@ -29,12 +29,8 @@ export const CRYPTO_ERROR_KINDS = [
 export type CryptoErrorKind = (typeof CRYPTO_ERROR_KINDS)[number];
 
 /** Error thrown by `src/crypto`. `code` is always `CRYPTO`; switch on `kind`. */
-export class CryptoError extends LnfleetError<'CRYPTO'> {
-  /** What went wrong, from a closed set. */
-  readonly kind: CryptoErrorKind;
-
+export class CryptoError extends KindedError<'CRYPTO', CryptoErrorKind> {
   constructor(kind: CryptoErrorKind, message: string, options?: { cause?: unknown }) {
-    super('CRYPTO', message, options);
-    this.kind = kind;
+    super('CRYPTO', kind, message, options);
   }
 }

@@ -43,13 +43,3 @@ export function asNoiseError(e: unknown, act: Act): NoiseError {
   return e instanceof NoiseError ? e : new NoiseError('badState', `act ${act}: unexpected failure`, act, { cause: e });
 }
 
-/** Concatenate byte strings. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

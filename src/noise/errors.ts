@@ -8,7 +8,7 @@
  *
  * Does not: carry key material or plaintext in its message.
  */
-import { LnfleetError } from '../errors.js';
+import { KindedError } from '../errors.js';
 
 /** Closed set of BOLT 8 failure kinds. */
 export const NOISE_ERROR_KINDS = [
@@ -45,15 +45,12 @@ const SPEC_LABEL: Partial<Record<NoiseErrorKind, string>> = {
 };
 
 /** Error thrown by `src/noise`. `code` is always `NOISE`; switch on `kind`. Action: disconnect. */
-export class NoiseError extends LnfleetError<'NOISE'> {
-  /** What failed, from a closed set. */
-  readonly kind: NoiseErrorKind;
+export class NoiseError extends KindedError<'NOISE', NoiseErrorKind> {
   /** The handshake act that failed, if the failure is in the handshake. */
   readonly act: Act | undefined;
 
   constructor(kind: NoiseErrorKind, message: string, act?: Act, options?: { cause?: unknown }) {
-    super('NOISE', message, options);
-    this.kind = kind;
+    super('NOISE', kind, message, options);
     this.act = act;
   }
 

@@ -30,8 +30,8 @@ OUT=${LNFLEET_IMAGE_OUT:-$REPO/firmware-image/out}
 WORK=$CACHE/work
 ROOT_MIB=${LNFLEET_IMAGE_ROOT_MIB:-2560}
 # Runtime packages of a board. No avahi: lnfleet's mDNS is pure JS (multicast-dns). curl: keepalived's
-# /readyz check. systemd-networkd (DHCP) is its own package from trixie on.
-RUNTIME_PKGS="systemd-sysv systemd-networkd udev kmod iproute2 linux-image-arm64 initramfs-tools nodejs nftables keepalived curl ca-certificates"
+# /readyz check. systemd-networkd (DHCP) is part of the systemd package in trixie.
+RUNTIME_PKGS="systemd-sysv udev kmod iproute2 linux-image-arm64 initramfs-tools nodejs nftables keepalived curl ca-certificates"
 # Only in the throw-away modules root: npm and what node-gyp needs (Debian's libnode-dev headers).
 BUILD_PKGS="npm python3 make g++ libnode-dev"
 START=$(date +%s)
@@ -100,12 +100,22 @@ mkdir -p "$CACHE" "$WORK"
 if [ -f "$BASE_TAR" ]; then
   done_stage "cached"
 else
+  # The debootstrap result has its own cache, so a failing package list does not redo the slow part.
+  DEB_KEY=$(printf '%s\n' "$SUITE" "$ARCH" "$MIRROR" "debootstrap-v1" | sha256sum | cut -c1-16)
+  DEB_TAR=$CACHE/debootstrap-$DEB_KEY.tar
   rm -rf "$WORK/base"
-  say "debootstrap first stage (download + unpack)"
-  debootstrap --foreign --arch="$ARCH" --variant=minbase "$SUITE" "$WORK/base" "$MIRROR"
-  cp "$QEMU" "$WORK/base/usr/bin/"
-  say "debootstrap second stage under emulation (the slow part, ~16 min)"
-  in_root "$WORK/base" /debootstrap/debootstrap --second-stage
+  if [ -f "$DEB_TAR" ]; then
+    say "debootstrap result cached ($DEB_TAR)"
+    mkdir -p "$WORK/base"
+    tar --numeric-owner --xattrs -C "$WORK/base" -xf "$DEB_TAR"
+  else
+    say "debootstrap first stage (download + unpack)"
+    debootstrap --foreign --arch="$ARCH" --variant=minbase "$SUITE" "$WORK/base" "$MIRROR"
+    cp "$QEMU" "$WORK/base/usr/bin/"
+    say "debootstrap second stage under emulation (the slow part, 5-16 min)"
+    in_root "$WORK/base" /debootstrap/debootstrap --second-stage
+    tar --numeric-owner --xattrs -C "$WORK/base" -cf "$DEB_TAR.tmp" . && mv "$DEB_TAR.tmp" "$DEB_TAR"
+  fi
   echo "deb $MIRROR $SUITE main" > "$WORK/base/etc/apt/sources.list"
   cp /etc/resolv.conf "$WORK/base/etc/resolv.conf"
   block_daemons "$WORK/base"
@@ -151,8 +161,10 @@ else
   # backend's store and is not built for a front board (it loads its binding lazily).
   for addon in epoll secp256k1; do
     say "building native addon $addon against Debian's node headers"
+    # secp256k1's install script swallows a failed build (DESIGN §12): check for the binary itself.
     if in_root "$B" env npm_config_cafile=/tmp/host-ca.pem npm_config_nodedir=/usr \
-        sh -c "cd /build && npm rebuild $addon --foreground-scripts" ; then
+        sh -c "cd /build && npm rebuild $addon --foreground-scripts" \
+      && ls "$B/build/node_modules/$addon/build/Release/"*.node >/dev/null 2>&1; then
       say "addon $addon: built"
     else
       say "addon $addon: build FAILED; the front falls back (WASM secp256k1 engine / no GPIO watch)"

@@ -21,11 +21,17 @@
  *     interface so fronts find the link without `BACKEND_IP`; goodbye on close.
  * `close()` undoes all of it in reverse and zeroes the key.
  *
- * Not yet here (later work): the graph store and gossip decisions, the chain source (`chain.source` is
- * reported; announcements would be accepted on signatures alone), channels.
+ *  7. **Gossip** (`gossip.ts`): the graph store (`graph.sqlite` in data-dir, SQLite WAL) and the chain
+ *     source (`chain.source`; `none` accepts announcements on signatures alone and status says so);
+ *     `gossip_forward` → decision → `gossip_decision` + `graph_event` to every front; at link-up the
+ *     graph streams to the front as `graph_snapshot_chunk`s.
+ * Not yet here (later work): stale pruning and funding-spend watching on a timer, our own
+ * node_announcement, our sync from peers (`sync_request`), channels.
  * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
  */
 import type { Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { assertNever } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -44,6 +50,10 @@ import { FrontRegistry, type Front, type FrontInfo } from './fronts.js';
 import { LinkServer } from './link-server.js';
 import { BackendMetrics, serveMetrics } from './metrics.js';
 import { Switchboard, type PeerInfo } from './switchboard.js';
+import { GossipService } from './gossip.js';
+import { GraphStore, type GraphCounts } from '../gossip/store.js';
+import { createChainSource } from '../chain/bitcoind.js';
+import type { ChainSource } from '../chain/source.js';
 import type { PersistentPeerInfo } from './connector.js';
 
 export { BackendError } from './errors.js';
@@ -77,6 +87,12 @@ export interface BackendOptions {
    * `BENCH_ECHO_TYPE` (32769) are sent back to the same connection (bench/cluster.ts "link-forward").
    */
   readonly benchEcho?: boolean;
+  /** Chain source instead of the one `chain.source` builds (tests: the embedded regtest chain's source). */
+  readonly chainSource?: ChainSource;
+  /** Link port instead of `cluster.port` / the ephemeral one (tests: a restarted backend on the same port). */
+  readonly linkPort?: number;
+  /** Graph database path instead of `graph.sqlite` in data-dir (`:memory:` for benchmarks). */
+  readonly graphPath?: string;
 }
 
 /** What `GET /status` and `status()` report. */
@@ -90,6 +106,8 @@ export interface BackendStatus {
   readonly linkProtocolVersion: number;
   readonly fronts: FrontInfo[];
   readonly peerCount: number;
+  /** Rows of the authoritative graph. */
+  readonly graph: GraphCounts;
   readonly startedAt: string;
   readonly uptimeSec: number;
 }
@@ -116,10 +134,22 @@ export interface BackendHandle {
   close(): Promise<void>;
 }
 
-function chainSourceNote(source: string): string {
-  return source === 'none'
-    ? 'no chain source: channel announcements are accepted on signatures alone'
-    : `chain source ${source} is configured but not implemented yet: running as none (announcements accepted on signatures alone)`;
+/**
+ * The chain source for `chain.source`. `embedded-regtest` needs an in-process chain the caller starts
+ * (tests pass `opts.chainSource`); without one the backend runs as `none` and says so.
+ */
+function chainSourceFor(config: LoadedConfig, injected: ChainSource | undefined): { source: ChainSource; note: string } {
+  const v = config.values;
+  if (injected !== undefined) return { source: injected, note: injected.describe() };
+  if (v['chain.source'] === 'embedded-regtest') {
+    const none = createChainSource({ source: 'none' });
+    return { source: none, note: `chain source embedded-regtest is not started by this daemon: running as ${none.describe()}` };
+  }
+  const source = createChainSource({
+    source: v['chain.source'], rpcUrl: v['bitcoind.rpc-url'], rpcUser: v['bitcoind.rpc-user'], rpcPassword: v['bitcoind.rpc-password'],
+    rpcCookieFile: v['bitcoind.rpc-cookie-file'], rpcTimeoutMs: v['bitcoind.rpc-timeout-ms'],
+  });
+  return { source, note: source.describe() };
 }
 
 async function closeHttp(s: Server | undefined): Promise<void> {
@@ -135,7 +165,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
   const v = config.values;
   const now = opts.now ?? Date.now;
   const root = opts.logger ?? createLogger('back', v['log.level']);
-  const log = { link: root.child({ component: 'link' }), switchboard: root.child({ component: 'switchboard' }), api: root.child({ component: 'api' }), keys: root.child({ component: 'keys' }) };
+  const log = { link: root.child({ component: 'link' }), switchboard: root.child({ component: 'switchboard' }), api: root.child({ component: 'api' }), keys: root.child({ component: 'keys' }), gossip: root.child({ component: 'gossip' }) };
   const startedAt = now();
 
   const source = keySourceFromConfig(config, opts.env ?? process.env)!;
@@ -157,6 +187,24 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     cleanups.push(() => conn.close());
     const metrics = new BackendMetrics({ fronts: () => fronts.size, peers: () => sb.size });
 
+    const chain = chainSourceFor(config, opts.chainSource);
+    cleanups.push(() => chain.source.close());
+    if (chain.source.kind === 'none') log.gossip.warn({ note: chain.note }, 'no chain source: channel announcements are accepted on signatures alone');
+    else log.gossip.info({ source: chain.note }, 'chain source ready');
+    let graphPath = opts.graphPath;
+    if (graphPath === undefined) {
+      mkdirSync(v['data-dir'], { recursive: true });
+      graphPath = join(v['data-dir'], 'graph.sqlite');
+    }
+    const store = GraphStore.open(graphPath, Math.floor(now() / 1000));
+    cleanups.push(() => store.close());
+    const gossip = new GossipService({
+      store, chain: chain.source, chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), fronts: () => fronts.all(), log: log.gossip, now,
+      count: (reason) => metrics.gossipDecision(reason),
+    });
+    cleanups.push(() => gossip.close());
+    log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
+
     const onFrontMessage = (f: Front, m: LinkMessage): void => {
       switch (m.name) {
         case 'ecdh_request': {
@@ -171,9 +219,11 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
         case 'peer_message': return sb.message(f, m);
         case 'credit': return sb.credit(f, m);
         case 'connect_result': return conn.onConnectResult(f, m);
+        case 'gossip_forward': return gossip.forward(f, m);
         case 'hello': case 'heartbeat':
         // Backend → front messages: a front sending one is broken or not a front.
         case 'hello_ack': case 'hello_reject': case 'ecdh_result': case 'peer_attach_ack': case 'disconnect': case 'connect_request':
+        case 'gossip_decision': case 'graph_snapshot_chunk': case 'graph_event': case 'sync_request':
           f.link.close(`protocol error: front sent ${m.name}`);
           return;
       }
@@ -201,14 +251,20 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const linkServer = await LinkServer.start({
       tls: loadBackendTls(tlsPathsFromConfig(config)),
       bind: v['cluster.bind'],
-      port: opts.ephemeralPorts === true ? 0 : v['cluster.port'],
+      port: opts.linkPort ?? (opts.ephemeralPorts === true ? 0 : v['cluster.port']),
       timing: { heartbeatMs: v['cluster.heartbeat-ms'], peerTimeoutMs: v['cluster.peer-timeout-ms'] },
       now,
       log: log.link,
       fronts,
       helloAck,
       ecdhBucket: opts.ecdhBucket ?? { burst: ECDH_BURST, perSecond: ECDH_REFILL_PER_SEC },
-      onFrontUp: () => undefined,
+      onFrontUp: (f) => {
+        const t0 = now();
+        gossip.sendSnapshot(f).then(
+          (r) => log.gossip.info({ front: f.id, ...r, ms: now() - t0 }, f.link.closed ? 'graph snapshot cut short: link closed' : 'graph snapshot sent'),
+          (e: Error) => { log.gossip.error({ front: f.id, err: e.message }, 'graph snapshot failed'); f.link.close('graph snapshot failed'); },
+        );
+      },
       onFrontMessage,
       onFrontDown: (f, reason) => {
         sb.frontDown(f, reason);
@@ -224,11 +280,12 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       keyProvider: key.provider,
       chain: v.chain,
       chainHash: CHAIN_HASH_HEX[v.chain],
-      chainSource: v['chain.source'],
-      chainSourceNote: chainSourceNote(v['chain.source']),
+      chainSource: chain.source.kind,
+      chainSourceNote: chain.note,
       linkProtocolVersion: LINK_PROTOCOL_VERSION,
       fronts: fronts.info(),
       peerCount: sb.size,
+      graph: store.counts(),
       startedAt: new Date(startedAt).toISOString(),
       uptimeSec: Math.floor((now() - startedAt) / 1000),
     });

@@ -10,6 +10,7 @@
  * | `peer_connections` | gauge (eclair's name) | — |
  * | `lnfleet_link_messages_total` | counter | `direction` (in/out), `type` (link message name) |
  * | `lnfleet_ecdh_requests_total` | counter | `status` (ok, rate_limited, invalid_point) |
+ * | `lnfleet_gossip_decisions_total` | counter | `reason` (accepted or a reject reason of `src/gossip/decide.ts`) |
  *
  * Does not: collect process/GC default metrics (cheap to add with `collectDefaultMetrics({register})`).
  */
@@ -26,6 +27,7 @@ export class BackendMetrics {
   readonly registry = new Registry();
   readonly #linkMessages: Counter<'direction' | 'type'>;
   readonly #ecdh: Counter<'status'>;
+  readonly #gossip: Counter<'reason'>;
 
   constructor(sample: { fronts: () => number; peers: () => number }) {
     const registers = [this.registry];
@@ -33,6 +35,12 @@ export class BackendMetrics {
     new Gauge({ name: 'peer_connections', help: 'Peers connected to the node through any front.', registers, collect() { this.set(sample.peers()); } });
     this.#linkMessages = new Counter({ name: 'lnfleet_link_messages_total', help: 'Cluster link messages by direction and type.', labelNames: ['direction', 'type'], registers });
     this.#ecdh = new Counter({ name: 'lnfleet_ecdh_requests_total', help: 'ECDH requests from fronts by outcome.', labelNames: ['status'], registers });
+    this.#gossip = new Counter({ name: 'lnfleet_gossip_decisions_total', help: 'Decisions on gossip forwarded by fronts, by reason.', labelNames: ['reason'], registers });
+  }
+
+  /** Counts one gossip decision. */
+  gossipDecision(reason: string): void {
+    this.#gossip.inc({ reason });
   }
 
   /** Counts one link message. */

@@ -82,7 +82,7 @@ function makeCommand(spec: Spec, deps: { env?: () => Env }): Command {
   };
 }
 
-interface StatusJson { nodeId: string; chain: string; chainSource: string; chainSourceNote: string; fronts: { id: string; connections: number; rttMs?: number }[]; peerCount: number; uptimeSec: number }
+interface StatusJson { nodeId: string; chain: string; chainSource: string; chainSourceNote: string; fronts: { id: string; connections: number; rttMs?: number }[]; peerCount: number; uptimeSec: number; graph?: { channels: number; channelUpdates: number; nodes: number; unverifiedChannels: number } }
 type PeerJson = { nodeId: string; state: string; front?: string; conn?: number; remoteAddress?: string; address?: string; lastError?: string };
 
 /** Builders with injectable env (tests). */
@@ -96,6 +96,10 @@ export function makeApiCommands(deps: { env?: () => Env } = {}): { status: Comma
         io.out(`node id   ${s.nodeId}`);
         io.out(`chain     ${s.chain} (source ${s.chainSource}: ${s.chainSourceNote})`);
         io.out(`uptime    ${s.uptimeSec} s`);
+        if (s.graph !== undefined) {
+          const g = s.graph;
+          io.out(`graph     ${g.channels} channels (${g.unverifiedChannels} not checked on chain), ${g.channelUpdates} updates, ${g.nodes} node announcements`);
+        }
         io.out(`peers     ${s.peerCount}`);
         io.out(`fronts    ${s.fronts.length}${s.fronts.length === 0 ? ' (no front connected: the node is unreachable)' : ''}`);
         for (const f of s.fronts) io.out(`  ${f.id}  ${f.connections} connections${f.rttMs === undefined ? '' : `, link rtt ${f.rttMs} ms`}`);

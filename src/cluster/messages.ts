@@ -17,6 +17,7 @@ import { bool, str16 } from './codecs.js';
 import { tlvStream } from '../wire/tlv.js';
 import { msg, type MessageOf } from '../wire/messages/define.js';
 import { encodeFrame, type Frame } from './frame.js';
+import { GOSSIP_LINK_MESSAGE_DEFS } from './gossip-messages.js';
 
 /** Version of this protocol, exchanged in `hello`/`hello_ack`. Bump on an incompatible change. */
 export const LINK_PROTOCOL_VERSION = 1;
@@ -90,6 +91,8 @@ export const LINK_MESSAGE_DEFS = [
   credit,
   connectRequest,
   connectResult,
+  // Gossip service, 0x8040–0x8044 (./gossip-messages.ts, docs/gossip.md).
+  ...GOSSIP_LINK_MESSAGE_DEFS,
 ] as const;
 
 /** Any link message; switch on `name`. */

@@ -18,7 +18,7 @@
  *    backend answers `peer_attach_ack` (keep? channels? credit).
  * 4. **Messages**: BOLT 2 and unknown odd types → `peer_message` to the backend, spending credit
  *    (reading pauses at zero); the backend's `peer_message` → encrypted to the peer, credit granted
- *    back as our send buffer drains. Gossip stays here (ignored until the front router lands).
+ *    back as our send buffer drains. Gossip (types 256–265) stays here: see 9.
  * 5. **Dials**: `connect_request` → TCP (or SOCKS5 for `.onion`) → BOLT 8 initiator → init →
  *    `connect_result` + `peer_attached`.
  * 6. **Link loss**: peers with channels are closed, channel-less ones stay (pings go on); new
@@ -27,8 +27,12 @@
  *    `POST /vrrp`, keepalived's notify hook) and on `metrics.listen` when `metrics.enabled` (what the
  *    track script and LVS ask).
  * 8. **Board** (`./board.ts`): LEDs and status pin follow the link state, keepalived's role and health.
+ * 9. **Gossip** (`./gossip.ts`): at each link-up the backend streams the graph (`graph_snapshot_chunk`s);
+ *    the front is ready (`/readyz`, new peers) only after the final chunk. Peer gossip goes through the
+ *    `FrontRouter` (verify, dedup, one `gossip_forward`, release), queries and timestamp filters are
+ *    answered from the copy, accepted gossip (`graph_event`) is rebroadcast on the daemon's timer.
  *
- * Does not: import `src/back`, hold state worth backing up, or verify gossip yet.
+ * Does not: import `src/back`, or hold state worth backing up.
  */
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
@@ -55,6 +59,8 @@ import { PeerConnection, type PeerTimings } from './peer-fsm.js';
 import { PeerSocket, type PeerSocketHooks } from './peer-socket.js';
 import { remoteAddrDescriptor } from './remote-addr.js';
 import { socks5Connect } from './socks5.js';
+import { FrontGossip } from './gossip.js';
+import { activeEngine } from '../crypto/engines.js';
 
 /** Options of {@link startFront}; all optional, for tests and embedding. */
 export interface StartFrontOptions {
@@ -73,6 +79,8 @@ export interface StartFrontOptions {
   readonly board?: FrontBoardOptions;
   /** Where a front-side key provider reads `NODE_PRIV_KEY` (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Rebroadcast batch interval and largest per-peer delay instead of the BOLT 7-sized defaults (tests). */
+  readonly rebroadcast?: { readonly intervalMs: number; readonly maxPeerDelayMs: number };
 }
 
 /** What `status()` reports. */
@@ -145,7 +153,7 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   const id = frontIdOf(config, typeof tls.cert === 'string' ? tls.cert : undefined);
   const source = keySourceFromConfig(config, opts.env ?? process.env);
   const frontKey: NodeKey | undefined = source === undefined ? undefined : await loadNodeKey(source, { expectedNodeId: v['node.pub-key'] });
-  const front = new Front(config, log.child({ frontId: id }), now, frontKey, id);
+  const front = new Front(config, log.child({ frontId: id }), now, frontKey, id, opts.rebroadcast);
   front.board = new FrontBoard(config, log, front.metrics.registry, opts.board);
   const stopResolving = new AbortController();
   const link = new LinkClient({
@@ -214,10 +222,15 @@ class Front {
   /** conn → requestId of a dial whose `connect_result` is not sent yet. */
   readonly #dials = new Map<number, number>();
   #ack: HelloAck | undefined;
+  /** Created at the first link-up (it needs the chain hash and node id of `hello_ack`). */
+  #gossip: FrontGossip | undefined;
   #nextConn = 1;
   #closing = false;
 
-  constructor(config: LoadedConfig, log: Logger, now: () => number, key: NodeKey | undefined, id: string) {
+  readonly #rebroadcast: StartFrontOptions['rebroadcast'];
+
+  constructor(config: LoadedConfig, log: Logger, now: () => number, key: NodeKey | undefined, id: string, rebroadcast?: StartFrontOptions['rebroadcast']) {
+    this.#rebroadcast = rebroadcast;
     this.#config = config;
     this.#log = log;
     this.#now = now;
@@ -227,7 +240,8 @@ class Front {
 
   status(): FrontStatus {
     const linkState: LinkStateName = this.link.state;
-    const ready = linkState === 'up';
+    const graphReady = this.#gossip?.ready === true;
+    const ready = linkState === 'up' && graphReady;
     return {
       id: this.#id,
       link: linkState,
@@ -236,10 +250,16 @@ class Front {
       backend: this.backend,
       connections: this.#peers.size,
       ready,
-      notReadyBecause: ready ? undefined : `cluster link is ${linkState}${this.link.lastError ? ` (${this.link.lastError})` : ''}`,
+      notReadyBecause: ready ? undefined : linkState === 'up' ? this.#snapshotProgress()
+        : `cluster link is ${linkState}${this.link.lastError ? ` (${this.link.lastError})` : ''}`,
       board: this.board.snapshot(),
       degraded: this.board.health()?.degraded ?? [],
     };
+  }
+
+  #snapshotProgress(): string {
+    const p = this.#gossip?.progress();
+    return p === undefined ? 'graph snapshot not started' : `graph snapshot in progress (${p.chunks} chunks, ${p.channels} channels so far)`;
   }
 
   /** keepalived's new role (`POST /vrrp` from the notify hook). */
@@ -262,6 +282,7 @@ class Front {
     if (!this.#closing) this.board.link(this.link.state);
     const now = this.#now();
     for (const p of [...this.#peers.values()]) p.event({ kind: 'tick', now });
+    this.#gossip?.tick();
   }
 
   /** A peer connected to us. */
@@ -285,6 +306,8 @@ class Front {
     const max = Math.min(this.#config.values['front.max-connections'], this.#ack?.maxConnections || Infinity);
     if (this.#peers.size >= max) return `max connections (${max}) reached`;
     if (this.#ack === undefined) return 'the backend has never been reached (no node id, features or settings yet)';
+    // DESIGN §4: a front never answers queries from an empty graph.
+    if (this.link.state === 'up' ? this.#gossip?.ready !== true : this.#gossip?.everReady !== true) return 'the graph snapshot is not complete yet';
     if (this.link.state !== 'up' && this.#key === undefined) return 'the backend is unreachable and this front has no node key for the handshake';
     return undefined;
   }
@@ -313,15 +336,20 @@ class Front {
   }
 
   #adopt(socket: Socket, fsm: PeerConnection): PeerSocket {
-    const p = new PeerSocket(socket, fsm, this.#hooks, this.#log.child({ component: 'peer' }), this.#now);
+    // One child logger for all peers (a pino child per connection cost a few µs and an object each).
+    this.#peerLog ??= this.#log.child({ component: 'peer' });
+    const p = new PeerSocket(socket, fsm, this.#hooks, this.#peerLog, this.#now);
     this.#peers.set(fsm.conn, p);
     this.metrics.peerConnections.set(this.#peers.size);
     if (this.link.congested) p.pause('link');
     return p;
   }
 
+  #peerLog: Logger | undefined;
+
   readonly #hooks: PeerSocketHooks = {
     attach: (p, a) => {
+      this.#gossip?.peerUp(p);
       if (this.link.state !== 'up') return; // re-attached on the next link up
       const requestId = this.#dials.get(p.conn);
       if (requestId !== undefined) {
@@ -341,12 +369,14 @@ class Front {
       this.metrics.message('in', type);
       if (this.link.congested) for (const q of this.#peers.values()) q.pause('link');
     },
+    gossip: (p, message) => this.#gossip?.onPeerGossip(p, message, (message[0]! << 8) | message[1]!),
     grantCredit: (p, n) => { if (p.attachedOnLink) this.link.send({ name: 'credit', conn: p.conn, messages: n, tlvs: {} }); },
     received: (type, handling) => { if (handling !== 'forward') this.metrics.message('in', type); },
     sent: (type) => this.metrics.message('out', type),
     closed: (p, reason) => {
       if (this.#peers.get(p.conn) === p) this.#peers.delete(p.conn);
       this.#credit.delete(p.conn);
+      this.#gossip?.peerClosed(p.conn);
       this.metrics.peerConnections.set(this.#peers.size);
       const requestId = this.#dials.get(p.conn);
       if (requestId !== undefined) {
@@ -365,6 +395,11 @@ class Front {
     }
     const first = this.#ack === undefined;
     this.#ack = ack;
+    this.#gossip ??= new FrontGossip({
+      chainHash: ack.chainHash, ourNodeId: ack.nodeId, engine: activeEngine(), log: this.#log.child({ component: 'gossip' }), now: this.#now,
+      send: (m) => this.link.send(m), linkUp: () => this.link.state === 'up', registry: this.metrics.registry, rebroadcast: this.#rebroadcast,
+    });
+    this.#gossip.linkUp();
     this.metrics.linkUp.set(1);
     this.board.link('up');
     this.#log.info({ nodeId: hex(ack.nodeId), chainHash: hex(ack.chainHash), reattach: this.#peers.size }, first ? 'cluster link up' : 'cluster link up again; re-attaching connections');
@@ -376,6 +411,7 @@ class Front {
 
   #linkDown(reason: string): void {
     this.metrics.linkUp.set(0);
+    this.#gossip?.linkDown();
     if (!this.#closing) this.board.link('backoff');
     this.#log.warn({ reason, connections: this.#peers.size }, 'cluster link down: closing peers with channels, keeping the others');
     for (const p of [...this.#peers.values()]) {
@@ -393,6 +429,7 @@ class Front {
     switch (m.name) {
       case 'peer_attach_ack':
         this.#peer(m.conn, m.name)?.event({ kind: 'attachAck', accepted: m.accepted, hasChannels: m.hasChannels, credit: m.credit, now });
+        this.#gossip?.peerChannels(m.conn, m.hasChannels);
         return;
       case 'peer_message':
         this.#peer(m.conn, m.name)?.event({ kind: 'fromBackend', message: m.message });
@@ -406,6 +443,12 @@ class Front {
       case 'connect_request':
         void this.#dial(m);
         return;
+      case 'gossip_decision':
+      case 'graph_snapshot_chunk':
+      case 'graph_event':
+      case 'sync_request':
+        this.#gossipMessage(m);
+        return;
       case 'hello':
       case 'hello_ack':
       case 'hello_reject':
@@ -415,11 +458,17 @@ class Front {
       case 'peer_attached':
       case 'peer_detached':
       case 'connect_result':
+      case 'gossip_forward':
         this.#log.warn({ message: m.name }, 'ignoring a link message a backend must not send');
         return;
       default:
         assertNever(m, 'link message');
     }
+  }
+
+  #gossipMessage(m: LinkMessageNamed<'gossip_decision' | 'graph_snapshot_chunk' | 'graph_event' | 'sync_request'>): void {
+    if (this.#gossip === undefined) this.#log.warn({ message: m.name }, 'gossip link message before hello_ack ignored');
+    else this.#gossip.onLinkMessage(m);
   }
 
   #peer(conn: number, what: string): PeerSocket | undefined {

@@ -19,7 +19,7 @@
  *
  * Spec: BOLT #1 <https://github.com/lightning/bolts/blob/master/01-messaging.md>, BOLT #8.
  * Does not: touch sockets or clocks, talk to the link (it returns what to send), decide channel
- * matters (BOLT 2 goes to the backend unchanged), or process gossip yet (ignored, never stalls reads).
+ * matters (BOLT 2 goes to the backend unchanged), or process gossip (handed to the daemon as `gossip` actions).
  */
 import { assertNever } from '../errors.js';
 import type { CreditLedger } from '../cluster/session.js';
@@ -63,6 +63,8 @@ export type PeerAction =
   | { readonly kind: 'write'; readonly bytes: Uint8Array; readonly type: number; readonly origin: 'front' | 'backend'; readonly priority: 'normal' | 'low' }
   /** Send `peer_message` with this raw Lightning message to the backend (credit already spent). */
   | { readonly kind: 'forward'; readonly message: Uint8Array; readonly type: number }
+  /** A BOLT 7 gossip message (types 256–265) for the front's gossip service; no link credit spent. */
+  | { readonly kind: 'gossip'; readonly message: Uint8Array; readonly type: number }
   /** Send `peer_attached` (the peer finished init; also on every relink while not acknowledged). */
   | { readonly kind: 'attach'; readonly nodeId: Uint8Array; readonly theirInit: Uint8Array; readonly ourInit: Uint8Array }
   /** A message arrived and was handled locally (metrics): `handling` says how. */
@@ -79,6 +81,8 @@ export type PeerEvent =
   | { readonly kind: 'attachAck'; readonly accepted: boolean; readonly hasChannels: boolean; readonly credit: number; readonly now: number }
   | { readonly kind: 'credit'; readonly messages: number; readonly now: number }
   | { readonly kind: 'fromBackend'; readonly message: Uint8Array }
+  /** A message the front itself sends (gossip answers, rebroadcasts): no link credit to give back. */
+  | { readonly kind: 'fromFront'; readonly message: Uint8Array }
   | { readonly kind: 'disconnect'; readonly reason: string; readonly sendFirst?: Uint8Array | undefined }
   | { readonly kind: 'linkDown' }
   | { readonly kind: 'linkUp' }
@@ -190,7 +194,9 @@ export class PeerConnection {
         this.#opts.credit.grant(this.conn, ev.messages);
         return this.#flush(ev.now);
       case 'fromBackend':
-        return this.#fromBackend(ev.message);
+        return this.#fromBackend(ev.message, 'backend');
+      case 'fromFront':
+        return this.#fromBackend(ev.message, 'front');
       case 'disconnect':
         return this.#disconnect(ev.reason, ev.sendFirst);
       case 'linkDown':
@@ -340,9 +346,9 @@ export class PeerConnection {
       case 'query_channel_range':
       case 'reply_channel_range':
       case 'gossip_timestamp_filter':
-        // Gossip stays on the front (DESIGN §4); until the front router exists it is dropped here,
-        // which never pauses the peer.
-        return [{ ...local, handling: 'ignored' }];
+        // Gossip stays on the front (DESIGN §4): the daemon's gossip service (FrontRouter, queries,
+        // filters) takes it; it spends no link credit, so it never pauses the peer here.
+        return [local, { kind: 'gossip', message: bytes, type }];
       case 'announcement_signatures':
       case 'peer_storage':
       case 'peer_storage_retrieval':
@@ -439,12 +445,12 @@ export class PeerConnection {
     return [write(s.transport.encrypt(ping), 18, 'front')];
   }
 
-  #fromBackend(message: Uint8Array): PeerAction[] {
+  #fromBackend(message: Uint8Array, origin: 'front' | 'backend'): PeerAction[] {
     const s = this.#state;
     if (s.kind !== 'attaching' && s.kind !== 'active') return [{ kind: 'log', level: 'debug', msg: `dropped a backend message for a connection in state ${s.kind}` }];
     if (message.length < 2) return [{ kind: 'log', level: 'warn', msg: 'dropped a backend message shorter than its type' }];
     try {
-      return [write(s.transport.encrypt(message), typeOf(message), 'backend')];
+      return [write(s.transport.encrypt(message), typeOf(message), origin)];
     } catch (e) {
       return [{ kind: 'log', level: 'warn', msg: `dropped a backend message: ${e instanceof Error ? e.message : String(e)}` }];
     }

@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 
 /** Why reading a peer is paused. */
-export type PauseReason = 'credit' | 'sendBuffer' | 'link';
+export type PauseReason = 'credit' | 'sendBuffer' | 'link' | 'gossip';
 
 /** What the shell needs from the daemon. */
 export interface PeerSocketHooks {
@@ -29,6 +29,8 @@ export interface PeerSocketHooks {
   attach(p: PeerSocket, a: Extract<PeerAction, { kind: 'attach' }>): void;
   /** Send `peer_message` to the backend. */
   forward(p: PeerSocket, message: Uint8Array, type: number): void;
+  /** A gossip message (BOLT 7) for the front's gossip service. */
+  gossip(p: PeerSocket, message: Uint8Array, type: number): void;
   /** Grant the backend `n` more messages for this connection. */
   grantCredit(p: PeerSocket, n: number): void;
   /** Metrics: a message from the peer was handled. */
@@ -98,6 +100,9 @@ export class PeerSocket {
           break;
         case 'forward':
           this.#hooks.forward(this, a.message, a.type);
+          break;
+        case 'gossip':
+          this.#hooks.gossip(this, a.message, a.type);
           break;
         case 'attach':
           this.#hooks.attach(this, a);

@@ -24,6 +24,7 @@ const settings = {
   maxMessageBytes: u32, initialCredit: u32, heartbeatMs: u32, peerTimeoutMs: u32, sendRemoteAddr: fc.boolean(),
 };
 const noTlvs = fc.constant({});
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 
 /** One arbitrary per message: every field, typed as the message declares it. */
 const ARBS: Record<LinkMessage['name'], fc.Arbitrary<LinkMessage>> = {
@@ -47,6 +48,20 @@ const ARBS: Record<LinkMessage['name'], fc.Arbitrary<LinkMessage>> = {
   credit: fc.record({ name: fc.constant('credit' as const), conn: u32, messages: u32, tlvs: noTlvs }),
   connect_request: fc.record({ name: fc.constant('connect_request' as const), requestId: u32, nodeId: point, host: str, port: fc.integer({ min: 0, max: 0xffff }), tlvs: noTlvs }),
   connect_result: fc.record({ name: fc.constant('connect_result' as const), requestId: u32, ok: fc.boolean(), conn: u32, error: str, tlvs: noTlvs }),
+  gossip_forward: fc.record({ name: fc.constant('gossip_forward' as const), conn: u32, nodeId: point, verified: fc.boolean(), message: blob, tlvs: noTlvs }),
+  gossip_decision: fc.record({
+    name: fc.constant('gossip_decision' as const), hash: fc.uint8Array({ minLength: 32, maxLength: 32 }), accepted: fc.boolean(),
+    reason: fc.integer({ min: 0, max: 255 }), text: str, tlvs: noTlvs,
+  }),
+  graph_snapshot_chunk: fc.record({
+    name: fc.constant('graph_snapshot_chunk' as const), index: u32, final: fc.boolean(),
+    entries: fc.array(fc.record({ capacitySat: u64, message: blob }).map((e) => ({ ...e })), { maxLength: 5 }), tlvs: noTlvs,
+  }),
+  graph_event: fc.record({
+    name: fc.constant('graph_event' as const), kind: fc.integer({ min: 0, max: 255 }), scid: u64, message: blob,
+    tlvs: fc.record({ capacitySat: u64, removedNodeId: point }, { requiredKeys: [] }).map((t) => ({ ...t })),
+  }),
+  sync_request: fc.record({ name: fc.constant('sync_request' as const), requestId: u32, conn: u32, kind: fc.integer({ min: 0, max: 255 }), query: blob, tlvs: noTlvs }),
 } as Record<LinkMessage['name'], fc.Arbitrary<LinkMessage>>;
 
 test('every link message has an arbitrary here, and types are unique and private', () => {

@@ -145,7 +145,7 @@ test('handshake and init timeouts close the connection', async () => {
 interface DispatchCase {
   name: string;
   message: Uint8Array;
-  expect: 'forward' | 'ignored' | 'close' | 'local';
+  expect: 'forward' | 'gossip' | 'close' | 'local';
   closeMatch?: RegExp;
 }
 const dispatchCases: DispatchCase[] = [
@@ -156,8 +156,8 @@ const dispatchCases: DispatchCase[] = [
   { name: 'onion_message (513) is forwarded', message: raw(513, new Uint8Array(4)), expect: 'forward' },
   { name: 'unknown even type 32768 closes', message: raw(32768), expect: 'close', closeMatch: /unknown even message type 32768/ },
   { name: 'unknown even type 4 closes', message: raw(4), expect: 'close', closeMatch: /unknown even message type 4/ },
-  { name: 'gossip_timestamp_filter is ignored for now', message: enc({ name: 'gossip_timestamp_filter', chainHash: REGTEST, firstTimestamp: 0, timestampRange: 0xffffffff, tlvs: {} } as never), expect: 'ignored' },
-  { name: 'query_channel_range is ignored for now', message: enc({ name: 'query_channel_range', chainHash: REGTEST, firstBlocknum: 0, numberOfBlocks: 10, tlvs: {} } as never), expect: 'ignored' },
+  { name: 'gossip_timestamp_filter goes to the gossip service', message: enc({ name: 'gossip_timestamp_filter', chainHash: REGTEST, firstTimestamp: 0, timestampRange: 0xffffffff, tlvs: {} } as never), expect: 'gossip' },
+  { name: 'query_channel_range goes to the gossip service', message: enc({ name: 'query_channel_range', chainHash: REGTEST, firstBlocknum: 0, numberOfBlocks: 10, tlvs: {} } as never), expect: 'gossip' },
   { name: 'malformed ping closes', message: raw(18, Uint8Array.of(0)), expect: 'close', closeMatch: /malformed message type 18/ },
   { name: 'warning is logged', message: enc({ name: 'warning', channelId: new Uint8Array(32), data: new TextEncoder().encode('hi'), tlvs: {} }), expect: 'local' },
   { name: 'error for one channel is forwarded, connection kept', message: enc({ name: 'error', channelId: new Uint8Array(32).fill(1), data: new Uint8Array(0), tlvs: {} }), expect: 'forward' },
@@ -175,9 +175,10 @@ for (const c of dispatchCases) {
         assert.equal(forwards.length, 1);
         assert.deepEqual(forwards[0]!.message, c.message);
         break;
-      case 'ignored':
+      case 'gossip':
+        // Gossip stays on the front: no link credit spent, no peer_message.
         assert.equal(forwards.length, 0);
-        assert.equal(ofKind(a, 'received')[0]?.handling, 'ignored');
+        assert.deepEqual(ofKind(a, 'gossip').map((g) => g.message), [c.message]);
         break;
       case 'local':
         assert.equal(forwards.length, 0);

@@ -77,6 +77,8 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
           initTimeoutMs: s.initTimeoutMs, maxConnections: s.maxConnections, maxMessageBytes: 65535, initialCredit: s.initialCredit,
           heartbeatMs: 1000, peerTimeoutMs: 3000, sendRemoteAddr: true, tlvs: {},
         });
+        // An empty graph: the front is ready (and takes peers) after the final snapshot chunk.
+        send({ name: 'graph_snapshot_chunk', index: 0, final: true, entries: [], tlvs: {} });
         break;
       case 'ecdh_request':
         send({ name: 'ecdh_result', requestId: m.requestId, status: ECDH_STATUS.ok, secret: nodeKey.ecdh(m.point), tlvs: {} });

@@ -1,0 +1,192 @@
+/**
+ * @module back/gossip
+ * The backend's gossip service (DESIGN §4, docs/gossip.md): owns the authoritative graph
+ * (`GraphStore`, SQLite in data-dir) and the chain source, and talks to fronts over the link.
+ *
+ *  - `gossip_forward` from a front → decode → `decide` (chain check for announcements) → store →
+ *    `gossip_decision` to that front, and on acceptance `graph_event` to **every** front (the sender
+ *    included: its graph copy and rebroadcast planner learn the change from the event).
+ *  - At link-up (`onFrontUp`, after `hello_ack`) the whole graph is streamed to the front as
+ *    `graph_snapshot_chunk`s, paced by the link's queue (never above `SNAPSHOT_MAX_QUEUED_BYTES`),
+ *    `final` on the last; the front accepts peers only after it.
+ * Decisions are made one at a time in arrival order (a channel_announcement waits for the chain, and
+ * the updates behind it must see its result), so the order of graph events is the order of acceptance.
+ *
+ * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
+ * Does not: verify signatures (fronts did, see `src/gossip/decide.ts` on the trust boundary), prune
+ * stale channels on a timer or watch funding spends (later work), sign our own node_announcement.
+ */
+import type { Logger } from '../log.js';
+import { sha256 } from '../crypto/hash.js';
+import { assertNever } from '../errors.js';
+import type { ChainSource } from '../chain/source.js';
+import { decide, type Decision, type DecisionReason, type ForwardedGossip } from '../gossip/decide.js';
+import type { GraphCounts, GraphStore } from '../gossip/store.js';
+import { GOSSIP_REJECT, GRAPH_EVENT_KIND, type SnapshotEntry } from '../cluster/gossip-messages.js';
+import type { LinkMessageNamed } from '../cluster/messages.js';
+import { decodeMessage } from '../wire/registry.js';
+import { updateDirection } from '../wire/messages/gossip.js';
+import type { Front } from './fronts.js';
+
+/**
+ * Bytes of gossip per snapshot chunk: 256 KiB, a quarter of `MAX_LINK_FRAME_BYTES` (1 MiB) so an
+ * entry of up to 64 KiB never pushes a chunk over the frame limit.
+ */
+export const SNAPSHOT_CHUNK_BYTES = 256 << 10;
+/**
+ * Link bytes queued before the snapshot waits for the front to read: 2 MiB, half of
+ * `LINK_PAUSE_READ_BYTES`, so a streaming snapshot never makes the link pause reads or hit its hard cap.
+ */
+export const SNAPSHOT_MAX_QUEUED_BYTES = 2 << 20;
+/** How long the snapshot waits before looking at the link queue again, in ms. */
+const SNAPSHOT_RETRY_MS = 5;
+
+/** Maps a decision reason to the `gossip_decision.reason` code the fronts know. */
+export function rejectCode(reason: DecisionReason): number {
+  switch (reason) {
+    case 'accepted': return GOSSIP_REJECT.none;
+    case 'duplicate': case 'stale': case 'tooOld': case 'futureTimestamp': return GOSSIP_REJECT.stale;
+    case 'noKnownChannel': case 'noRelatedChannel': return GOSSIP_REJECT.noRelatedChannel;
+    case 'fundingNotFound': case 'fundingSpent': case 'fundingScriptMismatch': case 'fundingBelowDust': case 'tooFewConfirmations':
+      return GOSSIP_REJECT.invalidFunding;
+    case 'unknownChain': case 'conflictingAnnouncement': return GOSSIP_REJECT.invalid;
+    case 'chainUnavailable': return GOSSIP_REJECT.overloaded;
+  }
+  return assertNever(reason, 'decision reason');
+}
+
+/** Dependencies of the service. */
+export interface GossipServiceDeps {
+  readonly store: GraphStore;
+  readonly chain: ChainSource;
+  /** Our chain's `chain_hash`, wire order. */
+  readonly chainHash: Uint8Array;
+  /** Every live front (graph events go to all). */
+  readonly fronts: () => readonly Front[];
+  readonly log: Logger;
+  /** Clock in ms. */
+  readonly now: () => number;
+  /** Counts one decision by reason (metrics). */
+  readonly count?: (reason: DecisionReason) => void;
+}
+
+/** The backend's gossip service. */
+export class GossipService {
+  readonly #d: GossipServiceDeps;
+  /** Decisions run one after another (see the module comment). */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(deps: GossipServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Graph sizes for status and metrics. */
+  counts(): GraphCounts {
+    return this.#d.store.counts();
+  }
+
+  /** Stops accepting work (pending decisions finish without replies). */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#queue;
+  }
+
+  /** `gossip_forward` from `front`. */
+  forward(front: Front, m: LinkMessageNamed<'gossip_forward'>): void {
+    this.#queue = this.#queue.then(() => this.#forward(front, m)).catch((e: unknown) => {
+      this.#d.log.error({ err: (e as Error).message }, 'gossip decision failed');
+    });
+  }
+
+  async #forward(front: Front, m: LinkMessageNamed<'gossip_forward'>): Promise<void> {
+    if (this.#closed) return;
+    const raw = m.message;
+    const hash = sha256(raw);
+    const g = this.#parse(raw);
+    let decision: Decision;
+    if (g === undefined) decision = { accepted: false, reason: 'unknownChain', detail: 'not a gossip message' };
+    else decision = await decide(g, this.#d.store, { chainHash: this.#d.chainHash, now: Math.floor(this.#d.now() / 1000) }, this.#d.chain);
+    if (this.#closed) return;
+    if (decision.accepted && g !== undefined) this.#apply(g, decision);
+    this.#d.count?.(decision.reason);
+    const text = decision.accepted ? '' : decision.detail === undefined ? decision.reason : `${decision.reason}: ${decision.detail}`;
+    front.link.send({ name: 'gossip_decision', hash, accepted: decision.accepted, reason: rejectCode(decision.reason), text, tlvs: {} });
+  }
+
+  #parse(raw: Uint8Array): ForwardedGossip | undefined {
+    let m;
+    try {
+      m = decodeMessage(raw);
+    } catch {
+      return undefined;
+    }
+    switch (m.name) {
+      case 'channel_announcement': case 'channel_update': case 'node_announcement':
+        return { message: m, raw } as ForwardedGossip;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Stores an accepted message and tells every front. */
+  #apply(g: ForwardedGossip, decision: Decision & { accepted: true }): void {
+    const { store } = this.#d;
+    const m = g.message;
+    let capacitySat: bigint | undefined;
+    let stored: boolean;
+    switch (m.name) {
+      case 'channel_announcement':
+        capacitySat = decision.funding?.capacitySat;
+        stored = store.addChannel({
+          scid: m.shortChannelId, announcement: g.raw, nodeId1: m.nodeId1, nodeId2: m.nodeId2, bitcoinKey1: m.bitcoinKey1,
+          bitcoinKey2: m.bitcoinKey2, capacitySat, funding: decision.funding && { txid: decision.funding.txid, vout: decision.funding.vout },
+          firstSeen: Math.floor(this.#d.now() / 1000),
+        });
+        break;
+      case 'channel_update': {
+        const o = store.upsertChannelUpdate({ scid: m.shortChannelId, direction: updateDirection(m), timestamp: m.timestamp, messageFlags: m.messageFlags, channelFlags: m.channelFlags, raw: g.raw });
+        stored = o === 'inserted' || o === 'replaced';
+        break;
+      }
+      case 'node_announcement': {
+        const o = store.upsertNode({ nodeId: m.nodeId, timestamp: m.timestamp, raw: g.raw });
+        stored = o === 'inserted' || o === 'replaced';
+        break;
+      }
+      default:
+        return assertNever(m, 'gossip message');
+    }
+    if (!stored) return;
+    const kind = m.name === 'channel_announcement' ? GRAPH_EVENT_KIND.added : GRAPH_EVENT_KIND.updated;
+    const tlvs = capacitySat === undefined ? {} : { capacitySat };
+    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind, scid: 0n, message: g.raw, tlvs });
+  }
+
+  /**
+   * Streams the graph to a front that just completed `hello` (snapshot chunks, `final` on the last,
+   * an empty final chunk for an empty graph). Resolves when the last chunk is queued or the link closed.
+   */
+  async sendSnapshot(front: Front): Promise<{ chunks: number; entries: number }> {
+    let index = 0;
+    let entries = 0;
+    let batch: SnapshotEntry[] = [];
+    let bytes = 0;
+    const flush = async (final: boolean) => {
+      while (!front.link.closed && front.link.queuedBytes > SNAPSHOT_MAX_QUEUED_BYTES) await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS));
+      front.link.send({ name: 'graph_snapshot_chunk', index: index++, final, entries: batch, tlvs: {} });
+      entries += batch.length;
+      batch = [];
+      bytes = 0;
+    };
+    for (const item of this.#d.store.snapshot()) {
+      if (front.link.closed || this.#closed) return { chunks: index, entries };
+      const capacitySat = item.type === 'channel_announcement' ? (this.#d.store.getChannel(item.scid)?.capacitySat ?? 0n) : 0n;
+      batch.push({ capacitySat, message: item.raw });
+      bytes += item.raw.length + 10;
+      if (bytes >= SNAPSHOT_CHUNK_BYTES) await flush(false);
+    }
+    if (!front.link.closed) await flush(true);
+    return { chunks: index, entries };
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * @module front/gossip
+ * The front's gossip service (DESIGN §4, docs/gossip.md): the I/O glue around the sans-I/O cores of
+ * `src/gossip`. It owns the front's `GraphCopy` (fed by `graph_snapshot_chunk`s and `graph_event`s),
+ * the `FrontRouter` (incoming gossip → verify, dedup, forward, release), one `QueryResponder` per
+ * peer, the peers' `gossip_timestamp_filter`s and the `RebroadcastPlanner`.
+ *
+ *  - Ready: after the `final` snapshot chunk of the current link; the daemon accepts peers only then.
+ *  - Release: each gossip message read counts against the peer until the router releases it; above
+ *    `MAX_UNRELEASED_GOSSIP` the peer's reads pause (reason `gossip`) and resume on release. The router
+ *    releases every message exactly once, and everything when the link is lost.
+ *  - Sending: query replies, timestamp-filter backlogs and rebroadcast batches are lazy iterators in a
+ *    per-peer outbox, pulled while the peer's socket buffer is below `GOSSIP_SEND_LOW_WATER_BYTES` and
+ *    again on `'drain'`, so the socket sets the pace and a 50k-channel reply never sits in memory.
+ *
+ * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
+ * Does not: decide acceptance (the backend does), run our own sync from peers (`sync_request` is
+ * logged and ignored for now), or rebuild the copy on relink (a new snapshot is applied on top of the
+ * old copy; removals missed while the link was down stay until the front restarts).
+ */
+import type { Registry } from 'prom-client';
+import { Counter } from 'prom-client';
+import type { Logger } from '../log.js';
+import type { Secp256k1Engine } from '../crypto/secp256k1.js';
+import { FrontRouter, type RouterAction } from '../gossip/front-router.js';
+import { GraphCopy } from '../gossip/graph.js';
+import { QueryResponder } from '../gossip/queries.js';
+import { onTimestampFilter } from '../gossip/filter.js';
+import { RebroadcastPlanner } from '../gossip/rebroadcast.js';
+import { toGraphEvent } from '../cluster/gossip-messages.js';
+import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
+import { decodeMessage, encodeMessage } from '../wire/registry.js';
+import type { PeerSocket } from './peer-socket.js';
+import { SEND_BUFFER_PAUSE_READ_BYTES } from './constants.js';
+
+/**
+ * Gossip messages of one peer not yet released by the router before its reads pause: 64. The router
+ * releases most at once (dropped, duplicate) and the rest at the backend's decision (one link round
+ * trip), so 64 keeps a fast peer busy while bounding what one peer can have pending at the backend.
+ */
+export const MAX_UNRELEASED_GOSSIP = 64;
+/**
+ * Pull the next outgoing gossip message only while the peer's socket buffer holds less than this:
+ * half of `SEND_BUFFER_PAUSE_READ_BYTES` (32 KiB), so our own answers never trip that pause by much
+ * nor reach the low-priority drop threshold.
+ */
+export const GOSSIP_SEND_LOW_WATER_BYTES = SEND_BUFFER_PAUSE_READ_BYTES / 2;
+/** Snapshot chunks between two progress log lines. */
+const SNAPSHOT_LOG_EVERY_CHUNKS = 50;
+
+const ZERO_CHANNEL = new Uint8Array(32);
+
+/** One peer as the gossip service sees it. */
+interface GossipPeer {
+  readonly p: PeerSocket;
+  readonly responder: QueryResponder;
+  /** Lazy sends, in order; the first is being pulled. */
+  readonly outbox: Iterator<Uint8Array>[];
+  unreleased: number;
+  /** A rate-limited query waiting for its bucket; reads are paused meanwhile. */
+  retry: NodeJS.Timeout | undefined;
+}
+
+/** What the service needs from the daemon. */
+export interface FrontGossipDeps {
+  readonly chainHash: Uint8Array;
+  readonly ourNodeId: Uint8Array;
+  readonly engine: Secp256k1Engine;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Sends a link message; false when the link is not up. */
+  readonly send: (m: LinkMessage) => boolean;
+  /** Whether the link is up now. */
+  readonly linkUp: () => boolean;
+  /** The front's metrics registry (gets `front_router_gossip_total{status,type}`). */
+  readonly registry: Registry;
+  /** Planner timing instead of `REBROADCAST_INTERVAL_MS` / `REBROADCAST_MAX_PEER_DELAY_MS` (tests). */
+  readonly rebroadcast?: { readonly intervalMs: number; readonly maxPeerDelayMs: number } | undefined;
+}
+
+/** The gossip service of one front. */
+export class FrontGossip {
+  readonly graph = new GraphCopy();
+  readonly router: FrontRouter;
+  readonly #d: FrontGossipDeps;
+  readonly #planner: RebroadcastPlanner;
+  readonly #peers = new Map<number, GossipPeer>();
+  #snapshotDone = false;
+  #everReady = false;
+  #chunks = 0;
+  #entries = 0;
+  #snapshotStartedAt = 0;
+
+  constructor(d: FrontGossipDeps) {
+    this.#d = d;
+    this.router = new FrontRouter({ chainHash: d.chainHash, engine: d.engine, graph: this.graph, ourNodeId: d.ourNodeId });
+    this.#planner = new RebroadcastPlanner({ now: d.now(), rng: Math.random, ...(d.rebroadcast && { intervalMs: d.rebroadcast.intervalMs, maxPeerDelayMs: d.rebroadcast.maxPeerDelayMs }) });
+    const router = this.router;
+    new Counter({
+      name: 'front_router_gossip_total',
+      help: 'Gossip messages through the front router, by what happened to them (status) and type',
+      labelNames: ['status', 'type'] as const,
+      registers: [d.registry],
+      collect() {
+        this.reset();
+        for (const c of router.metrics.gossipTotal()) this.inc({ status: c.status, type: c.type }, c.value);
+      },
+    });
+  }
+
+  /** True once the current link's snapshot is complete (the front may take new peers). */
+  get ready(): boolean {
+    return this.#snapshotDone;
+  }
+
+  /** True if a snapshot ever completed (the copy is usable while the link is down). */
+  get everReady(): boolean {
+    return this.#everReady;
+  }
+
+  /** Snapshot progress for status pages. */
+  progress(): { chunks: number; entries: number; channels: number; nodes: number } {
+    return { chunks: this.#chunks, entries: this.#entries, channels: this.graph.channelCount, nodes: this.graph.nodeCount };
+  }
+
+  /** The link came up: a new snapshot follows. */
+  linkUp(): void {
+    this.#snapshotDone = false;
+    this.#chunks = 0;
+    this.#entries = 0;
+    this.#snapshotStartedAt = this.#d.now();
+  }
+
+  /** The link is gone: every message waiting at the backend is released. */
+  linkDown(): void {
+    this.#snapshotDone = false;
+    this.#apply(this.router.handle({ type: 'backendLost' }));
+  }
+
+  /** A gossip link message from the backend. */
+  onLinkMessage(m: LinkMessageNamed<'gossip_decision' | 'graph_snapshot_chunk' | 'graph_event' | 'sync_request'>): void {
+    const now = this.#d.now();
+    switch (m.name) {
+      case 'gossip_decision':
+        this.#apply(this.router.handle({
+          type: 'decision', now,
+          decision: m.accepted ? { hash: m.hash, accepted: true } : { hash: m.hash, accepted: false, reason: m.text },
+        }));
+        return;
+      case 'graph_snapshot_chunk':
+        return this.#snapshotChunk(m);
+      case 'graph_event': {
+        const ev = toGraphEvent(m);
+        if (ev !== undefined) this.#apply(this.router.handle({ type: 'graph', event: ev, now }));
+        return;
+      }
+      case 'sync_request':
+        this.#d.log.debug({ requestId: m.requestId, conn: m.conn }, 'sync_request ignored: our own sync from peers is not wired yet');
+        return;
+    }
+  }
+
+  #snapshotChunk(m: LinkMessageNamed<'graph_snapshot_chunk'>): void {
+    for (const e of m.entries) this.graph.applyRaw(e.message, e.capacitySat > 0n ? Number(e.capacitySat) : undefined);
+    this.#chunks += 1;
+    this.#entries += m.entries.length;
+    const p = this.progress();
+    if (m.final) {
+      this.#snapshotDone = true;
+      this.#everReady = true;
+      this.#d.log.info({ ...p, ms: this.#d.now() - this.#snapshotStartedAt }, 'graph snapshot complete: ready for peers');
+    } else if (this.#chunks % SNAPSHOT_LOG_EVERY_CHUNKS === 1) {
+      this.#d.log.info(p, 'graph snapshot in progress');
+    }
+  }
+
+  /** A peer finished `init`: it may get rebroadcasts (after it sends a filter). */
+  peerUp(p: PeerSocket): void {
+    this.#peer(p);
+  }
+
+  /** The backend's `peer_attach_ack` said whether we have channels with this peer. */
+  peerChannels(conn: number, hasChannels: boolean): void {
+    this.#apply(this.router.handle({ type: 'peerChannels', conn, hasChannels }));
+  }
+
+  /** The peer's socket is gone. */
+  peerClosed(conn: number): void {
+    const g = this.#peers.get(conn);
+    if (g === undefined) return;
+    this.#peers.delete(conn);
+    if (g.retry !== undefined) clearTimeout(g.retry);
+    for (const it of g.outbox) it.return?.();
+    this.#planner.removePeer(conn);
+    this.#apply(this.router.handle({ type: 'peerClosed', conn }));
+  }
+
+  /** The daemon's timer: router expiries, rebroadcast batches. */
+  tick(): void {
+    const now = this.#d.now();
+    this.#apply(this.router.handle({ type: 'tick', now }));
+    for (const b of this.#planner.tick(now)) {
+      const g = this.#peers.get(b.conn);
+      if (g === undefined) continue;
+      g.outbox.push(b.messages[Symbol.iterator]());
+      this.#pump(g);
+    }
+  }
+
+  /** A gossip message (types 256–265) from a peer. */
+  onPeerGossip(p: PeerSocket, raw: Uint8Array, type: number): void {
+    const g = this.#peer(p);
+    switch (type) {
+      case 256: case 257: case 258:
+        return this.#announcement(g, raw);
+      case 261: case 263:
+        return this.#query(g, raw);
+      case 265:
+        return this.#filter(g, raw);
+      default:
+        // reply_short_channel_ids_end, reply_channel_range: answers to our own sync, not sent yet.
+        return;
+    }
+  }
+
+  #announcement(g: GossipPeer, raw: Uint8Array): void {
+    if (!this.#d.linkUp()) return; // nowhere to forward; nothing held, so nothing to release
+    g.unreleased += 1;
+    if (g.unreleased >= MAX_UNRELEASED_GOSSIP) g.p.pause('gossip');
+    this.#apply(this.router.handle({ type: 'gossip', conn: g.p.conn, raw, now: this.#d.now() }));
+  }
+
+  #query(g: GossipPeer, raw: Uint8Array): void {
+    const q = decodeMessage(raw);
+    if (q.name !== 'query_channel_range' && q.name !== 'query_short_channel_ids') return;
+    const r = g.responder.handle(q, this.#d.now());
+    switch (r.kind) {
+      case 'reply':
+        g.outbox.push(r.messages[Symbol.iterator]());
+        this.#pump(g);
+        return;
+      case 'ignored':
+        this.#d.log.debug({ conn: g.p.conn, reason: r.reason }, 'gossip query ignored');
+        return;
+      case 'warning':
+        this.#warn(g, r.text);
+        return;
+      case 'rateLimited':
+        // Stop reading this peer and take the same query again when its bucket has refilled.
+        g.p.pause('gossip');
+        g.retry = setTimeout(() => {
+          g.retry = undefined;
+          if (g.unreleased < MAX_UNRELEASED_GOSSIP) g.p.resume('gossip');
+          if (this.#peers.get(g.p.conn) === g) this.#query(g, raw);
+        }, Math.max(0, r.retryAt - this.#d.now()));
+        g.retry.unref();
+        return;
+    }
+  }
+
+  #filter(g: GossipPeer, raw: Uint8Array): void {
+    const m = decodeMessage(raw);
+    if (m.name !== 'gossip_timestamp_filter') return;
+    const r = onTimestampFilter(this.graph, m, this.#d.chainHash);
+    if (r.kind === 'ignored') return;
+    this.#planner.setFilter(g.p.conn, r.filter);
+    g.outbox.push(r.backlog[Symbol.iterator]());
+    this.#pump(g);
+  }
+
+  #warn(g: GossipPeer, text: string): void {
+    // A gossip problem makes neither a channel nor the connection unusable: a `warning`, not an `error`.
+    const w = encodeMessage({ name: 'warning', channelId: ZERO_CHANNEL, data: new TextEncoder().encode(text), tlvs: {} });
+    g.p.event({ kind: 'fromFront', message: w });
+  }
+
+  #peer(p: PeerSocket): GossipPeer {
+    let g = this.#peers.get(p.conn);
+    if (g === undefined) {
+      g = { p, responder: new QueryResponder(this.graph, this.#d.chainHash, this.#d.now()), outbox: [], unreleased: 0, retry: undefined };
+      this.#peers.set(p.conn, g);
+      this.#planner.addPeer(p.conn);
+      const peer = g;
+      p.socket.on('drain', () => this.#pump(peer));
+    }
+    return g;
+  }
+
+  /** Pulls outgoing gossip while the peer's socket buffer has room (see `GOSSIP_SEND_LOW_WATER_BYTES`). */
+  #pump(g: GossipPeer): void {
+    while (g.outbox.length > 0 && !g.p.closing && g.p.socket.writableLength < GOSSIP_SEND_LOW_WATER_BYTES) {
+      const r = g.outbox[0]!.next();
+      if (r.done === true) {
+        g.outbox.shift();
+        continue;
+      }
+      g.p.event({ kind: 'fromFront', message: r.value });
+    }
+  }
+
+  #apply(actions: readonly RouterAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'forwardToBackend': {
+          const nodeId = this.#peers.get(a.origin)?.p.fsm.nodeId ?? this.#d.ourNodeId;
+          this.#d.send({ name: 'gossip_forward', conn: a.origin, nodeId, verified: a.verified, message: a.msg, tlvs: {} });
+          break;
+        }
+        case 'release': {
+          const g = this.#peers.get(a.conn);
+          if (g === undefined) break;
+          g.unreleased = Math.max(0, g.unreleased - a.count);
+          if (g.unreleased < MAX_UNRELEASED_GOSSIP && g.retry === undefined) g.p.resume('gossip');
+          break;
+        }
+        case 'sendWarning': {
+          const g = this.#peers.get(a.conn);
+          if (g !== undefined) this.#warn(g, a.text);
+          break;
+        }
+        case 'disconnect':
+          this.#peers.get(a.conn)?.p.event({ kind: 'disconnect', reason: a.reason });
+          break;
+        case 'rebroadcast':
+          this.#planner.enqueue({ raw: a.raw, origins: a.origins, own: a.own });
+          break;
+      }
+    }
+  }
+}

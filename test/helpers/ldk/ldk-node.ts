@@ -241,6 +241,18 @@ export class LdkNode {
     return this.ldk.peerManager.list_peers().map((p) => hex(p.get_counterparty_node_id()));
   }
 
+  /** Sizes of LDK's `NetworkGraph` (what its `P2PGossipSync` accepted): channels and nodes. */
+  graphCounts(): { channels: number; nodes: number } {
+    // The read-only view holds the graph's lock until freed: free it at once, or LDK's next gossip
+    // write panics (`already borrowed`) inside the WASM.
+    const g = this.ldk.networkGraph.read_only();
+    try {
+      return { channels: g.list_channels().length, nodes: g.list_nodes().length };
+    } finally {
+      g.free();
+    }
+  }
+
   /** Asks LDK to drop the connection to `nodeIdHex` (no-op if not connected). */
   disconnect(nodeIdHex: string): void {
     this.ldk.peerManager.disconnect_by_node_id(parseNodeId(nodeIdHex));

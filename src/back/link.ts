@@ -7,7 +7,9 @@
  *   decode error closes the link (nothing after a bad frame can be trusted).
  * - Writing (STYLE rule 8): frames are written while `socket.write()` returns true; after a `false`
  *   they wait in our queue for `'drain'`. Above `LINK_PAUSE_READ_BYTES` queued we stop reading the
- *   link; above `LINK_MAX_QUEUED_BYTES` we drop it (the front redials and resyncs).
+ *   link; above `LINK_MAX_QUEUED_BYTES` we drop it (the front redials and resyncs). The frames of one
+ *   loop turn (e.g. `ecdh_result`s for many handshakes, credit, echoes) leave in one TLS write
+ *   (`cluster/coalesce`); corked bytes count in `queuedBytes` like any other.
  * - Liveness: a timer (unref'd, every heartbeat/2) calls `session.tick`: it sends heartbeats and
  *   declares the link lost after `peerTimeoutMs` of silence, so a front that died without a FIN is
  *   noticed within `peerTimeoutMs + heartbeatMs/2`.
@@ -19,6 +21,7 @@ import { LINK_LIVENESS_TICK_MS } from '../cluster/constants.js';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { LinkSession, type LinkTiming } from '../cluster/session.js';
+import { TickCork } from '../cluster/coalesce.js';
 import type { LinkMessage } from '../cluster/messages.js';
 import { LINK_MAX_QUEUED_BYTES, LINK_PAUSE_READ_BYTES } from './constants.js';
 
@@ -35,6 +38,7 @@ export interface LinkHandlers {
 /** One open link to a front. */
 export class LinkSocket {
   readonly #socket: TLSSocket;
+  readonly #cork: TickCork;
   readonly #session: LinkSession;
   readonly #now: () => number;
   readonly #handlers: LinkHandlers;
@@ -48,6 +52,7 @@ export class LinkSocket {
 
   constructor(socket: TLSSocket, timing: LinkTiming, now: () => number, log: Logger, handlers: LinkHandlers) {
     this.#socket = socket;
+    this.#cork = new TickCork(socket);
     this.#now = now;
     this.#log = log;
     this.#handlers = handlers;
@@ -122,7 +127,7 @@ export class LinkSocket {
       }
       return;
     }
-    if (!this.#socket.write(bytes)) this.#waitingDrain = true;
+    if (!this.#cork.write(bytes)) this.#waitingDrain = true;
   }
 
   #onDrain(): void {
@@ -130,7 +135,7 @@ export class LinkSocket {
     while (this.#queue.length > 0 && !this.#waitingDrain) {
       const b = this.#queue.shift()!;
       this.#queuedBytes -= b.length;
-      if (!this.#socket.write(b)) this.#waitingDrain = true;
+      if (!this.#cork.write(b)) this.#waitingDrain = true;
     }
     if (this.#readPaused && this.queuedBytes < LINK_PAUSE_READ_BYTES / 2) {
       this.#readPaused = false;

@@ -20,3 +20,11 @@ export const DEFAULT_LINK_PORT = 25520;
  * or backend is noticed within 3 s (issue #4, DESIGN §6).
  */
 export const LINK_LIVENESS_TICK_MS = 250;
+
+/**
+ * Largest batch of coalesced writes held for the end of a loop turn, in bytes (`cluster/coalesce`):
+ * a batch that reaches it is written at once. 64 KiB is four full TLS records and one maximal peer
+ * message, so coalescing never holds more than the peer sockets' pause threshold
+ * (`front/constants` SEND_BUFFER_PAUSE_READ_BYTES) and the caps keep meaning what they say.
+ */
+export const COALESCE_MAX_BYTES = 64 * 1024;

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { assertNever, LnfleetError } from '../errors.js';
 import { ECDH_STATUS, LINK_PROTOCOL_VERSION, type LinkMessage, type LinkMessageNamed } from '../cluster/messages.js';
 import { LinkSession, type LinkTiming } from '../cluster/session.js';
+import { TickCork } from '../cluster/coalesce.js';
 import {
   ECDH_TIMEOUT_MS, HELLO_TIMEOUT_MS, LINK_BACKOFF_INITIAL_MS, LINK_CONNECT_TIMEOUT_MS, LINK_SEND_PAUSE_BYTES,
 } from './constants.js';
@@ -63,8 +64,8 @@ export class LinkEcdhError extends LnfleetError<'LINK_ECDH'> {}
 /** Link states; each holds what exists there. */
 type State =
   | { readonly kind: 'connecting'; readonly socket: TLSSocket | undefined }
-  | { readonly kind: 'hello'; readonly socket: TLSSocket; readonly session: LinkSession; readonly timer: NodeJS.Timeout }
-  | { readonly kind: 'up'; readonly socket: TLSSocket; readonly session: LinkSession; readonly ack: HelloAck }
+  | { readonly kind: 'hello'; readonly socket: TLSSocket; readonly cork: TickCork; readonly session: LinkSession; readonly timer: NodeJS.Timeout }
+  | { readonly kind: 'up'; readonly socket: TLSSocket; readonly cork: TickCork; readonly session: LinkSession; readonly ack: HelloAck }
   | { readonly kind: 'backoff'; readonly timer: NodeJS.Timeout; readonly until: number }
   | { readonly kind: 'closed' };
 
@@ -74,7 +75,8 @@ export type LinkStateName = State['kind'];
 interface PendingEcdh {
   readonly resolve: (secret: Uint8Array) => void;
   readonly reject: (e: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  /** When `ECDH_TIMEOUT_MS` runs out (ms); `tick()` sweeps, so no timer per handshake. */
+  readonly deadline: number;
 }
 
 /** The front's link to the backend. Call `start()` once; `close()` ends it for good. */
@@ -117,11 +119,14 @@ export class LinkClient {
     void this.#dial();
   }
 
-  /** Sends a message; `false` (dropped) when the link is not up. */
+  /**
+   * Sends a message; `false` (dropped) when the link is not up. Frames sent in one loop turn leave in
+   * one TLS write (`cluster/coalesce`); `congested` and `'drain'` still see every queued byte.
+   */
   send(m: LinkMessage): boolean {
     const s = this.#state;
     if (s.kind !== 'up') return false;
-    s.socket.write(s.session.send(m, this.#o.now()));
+    s.cork.write(s.session.send(m, this.#o.now()));
     return true;
   }
 
@@ -130,20 +135,17 @@ export class LinkClient {
     const requestId = this.#nextRequestId;
     this.#nextRequestId = (this.#nextRequestId % 0xffffffff) + 1;
     return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(requestId);
-        reject(new LinkEcdhError('LINK_ECDH', `the backend did not answer ecdh_request ${requestId} within ${ECDH_TIMEOUT_MS} ms`));
-      }, ECDH_TIMEOUT_MS);
-      timer.unref();
-      this.#pending.set(requestId, { resolve, reject, timer });
-      if (!this.send({ name: 'ecdh_request', requestId, point: Uint8Array.from(point), tlvs: {} })) {
+      this.#pending.set(requestId, { resolve, reject, deadline: this.#o.now() + ECDH_TIMEOUT_MS });
+      // The frame is encoded (copied) at once, so the caller's point needs no copy of its own.
+      if (!this.send({ name: 'ecdh_request', requestId, point, tlvs: {} })) {
         this.#settle(requestId, new LinkEcdhError('LINK_ECDH', 'the cluster link is down'));
       }
     });
   }
 
-  /** Periodic: heartbeats and loss detection. */
+  /** Periodic: ECDH timeouts, heartbeats and loss detection. */
   tick(): void {
+    this.#expireEcdh(this.#o.now());
     const s = this.#state;
     if (s.kind !== 'up' && s.kind !== 'hello') return;
     const r = s.session.tick(this.#o.now());
@@ -151,7 +153,7 @@ export class LinkClient {
       case 'idle':
         return;
       case 'heartbeat':
-        s.socket.write(r.bytes);
+        s.cork.write(r.bytes);
         return;
       case 'lost':
         this.#lose(`no frame from the backend for ${r.silentMs} ms`);
@@ -198,7 +200,7 @@ export class LinkClient {
     const session = new LinkSession(this.#o.timing, this.#o.now());
     const timer = setTimeout(() => socket.destroy(new Error(`no hello_ack within ${HELLO_TIMEOUT_MS} ms`)), HELLO_TIMEOUT_MS);
     timer.unref();
-    this.#state = { kind: 'hello', socket, session, timer };
+    this.#state = { kind: 'hello', socket, cork: new TickCork(socket), session, timer };
     socket.write(session.send({ name: 'hello', version: LINK_PROTOCOL_VERSION, frontId: this.#o.frontId, capabilities: new Uint8Array(0), tlvs: {} }, this.#o.now()));
   }
 
@@ -237,7 +239,7 @@ export class LinkClient {
     clearTimeout(s.timer);
     this.#attempt = 0;
     this.#lastError = undefined;
-    this.#state = { kind: 'up', socket: s.socket, session: s.session, ack: m };
+    this.#state = { kind: 'up', socket: s.socket, cork: s.cork, session: s.session, ack: m };
     this.#o.handlers.up(m);
   }
 
@@ -250,7 +252,6 @@ export class LinkClient {
       const p = this.#pending.get(m.requestId);
       if (p === undefined) return; // timed out already
       this.#pending.delete(m.requestId);
-      clearTimeout(p.timer);
       p.resolve(Uint8Array.from(m.secret));
       m.secret.fill(0);
       return;
@@ -263,8 +264,15 @@ export class LinkClient {
     const p = this.#pending.get(requestId);
     if (p === undefined) return;
     this.#pending.delete(requestId);
-    clearTimeout(p.timer);
     p.reject(e);
+  }
+
+  /** Rejects the ECDH requests whose deadline passed (the map is in request order, so oldest first). */
+  #expireEcdh(now: number): void {
+    for (const [id, p] of this.#pending) {
+      if (p.deadline > now) return;
+      this.#settle(id, new LinkEcdhError('LINK_ECDH', `the backend did not answer ecdh_request ${id} within ${ECDH_TIMEOUT_MS} ms`));
+    }
   }
 
   #failPending(why: string): void {

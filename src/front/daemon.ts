@@ -371,6 +371,7 @@ class Front {
     },
     gossip: (p, message) => this.#gossip?.onPeerGossip(p, message, (message[0]! << 8) | message[1]!),
     grantCredit: (p, n) => { if (p.attachedOnLink) this.link.send({ name: 'credit', conn: p.conn, messages: n, tlvs: {} }); },
+    creditWindow: () => this.#ack?.initialCredit ?? 0,
     received: (type, handling) => { if (handling !== 'forward') this.metrics.message('in', type); },
     sent: (type) => this.metrics.message('out', type),
     closed: (p, reason) => {

@@ -7,16 +7,20 @@
  *   `SEND_BUFFER_PAUSE_READ_BYTES` (resumed on `'drain'`), or a congested cluster link;
  * - low-priority writes are dropped above `SEND_BUFFER_DROP_LOW_PRIORITY_BYTES`; a write that would
  *   pass `SEND_BUFFER_HARD_CAP_BYTES` closes the connection (a peer that never reads);
- * - credit for the backend's messages is granted back as they leave our buffer (docs/cluster.md).
+ * - credit for the backend's messages is granted back as they leave our buffer, in batches of
+ *   `FRONT_CREDIT_REGRANT_FRACTION` of the window (docs/cluster.md "Flow control", {@link CreditGrants});
+ * - the writes of one loop turn go out in one syscall (`cluster/coalesce`): act two, then later our
+ *   `init`; a burst of pongs; several backend messages that arrived in one link read.
  *
  * Does not: speak any protocol (the core does), or talk to the link (the daemon's hooks do).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { assertNever } from '../errors.js';
+import { TickCork } from '../cluster/coalesce.js';
 import { type PeerAction, type PeerConnection, type PeerEvent } from './peer-fsm.js';
 import {
-  CLOSE_LINGER_MS, FRONT_CREDIT_BATCH, SEND_BUFFER_DROP_LOW_PRIORITY_BYTES, SEND_BUFFER_HARD_CAP_BYTES,
+  CLOSE_LINGER_MS, FRONT_CREDIT_REGRANT_FRACTION, SEND_BUFFER_DROP_LOW_PRIORITY_BYTES, SEND_BUFFER_HARD_CAP_BYTES,
   SEND_BUFFER_PAUSE_READ_BYTES,
 } from './constants.js';
 
@@ -33,12 +37,59 @@ export interface PeerSocketHooks {
   gossip(p: PeerSocket, message: Uint8Array, type: number): void;
   /** Grant the backend `n` more messages for this connection. */
   grantCredit(p: PeerSocket, n: number): void;
+  /** The backend's send window per connection (`hello_ack.initialCredit`), in messages. */
+  creditWindow(): number;
   /** Metrics: a message from the peer was handled. */
   received(type: number, handling: 'local' | 'forward' | 'ignored'): void;
   /** Metrics: a message was written to the peer. */
   sent(type: number): void;
   /** The socket is gone; `reason` is the first close reason. */
   closed(p: PeerSocket, reason: string): void;
+}
+
+/** Re-grant batch for a send window of `window` messages: a fixed fraction of it, at least 1, never above it. */
+export function creditBatch(window: number): number {
+  return Math.max(1, Math.min(window, Math.floor(window * FRONT_CREDIT_REGRANT_FRACTION)));
+}
+
+/**
+ * The front's side of the backend → peer credit (docs/cluster.md "Flow control"), pure bookkeeping:
+ * `written()` when one of the backend's messages left our send buffer; it returns how many messages
+ * to grant now (0: keep counting). Grants come in batches of {@link creditBatch}, so the backend,
+ * which stops at zero credit, always gets its grant once its whole window has drained here: nothing
+ * is granted before it was written (we never buffer more than we granted), and nothing written is
+ * kept back once a batch is due. `reset()` on every link change: credit does not outlive a link, and
+ * writes of the old link still in our buffer must not count on the new one.
+ */
+export class CreditGrants {
+  #pending = 0;
+  #epoch = 0;
+
+  /** The current link epoch; pass it to `written` for a write made now. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Written messages not granted back yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Forgets what was counted and starts a new epoch. */
+  reset(): void {
+    this.#pending = 0;
+    this.#epoch += 1;
+  }
+
+  /** One backend message made in `epoch` was written; returns the grant due now (0 for none). */
+  written(epoch: number, window: number): number {
+    if (epoch !== this.#epoch) return 0;
+    this.#pending += 1;
+    if (this.#pending < creditBatch(window)) return 0;
+    const n = this.#pending;
+    this.#pending = 0;
+    return n;
+  }
 }
 
 /** One peer socket driven by its `PeerConnection`. */
@@ -48,13 +99,13 @@ export class PeerSocket {
   readonly socket: Socket;
   /** `host:port` of the peer as seen by us. */
   readonly remoteAddress: string;
-  /** Set once `peer_attached` went out on the current link (so `peer_detached` must follow). */
-  attachedOnLink = false;
   readonly #pauses = new Set<PauseReason>();
   readonly #hooks: PeerSocketHooks;
   readonly #log: Logger;
   readonly #now: () => number;
-  #pendingGrant = 0;
+  readonly #cork: TickCork;
+  readonly #grants = new CreditGrants();
+  #attachedOnLink = false;
   #closeReason: string | undefined;
 
   constructor(socket: Socket, fsm: PeerConnection, hooks: PeerSocketHooks, log: Logger, now: () => number) {
@@ -65,6 +116,7 @@ export class PeerSocket {
     this.#hooks = hooks;
     this.#log = log;
     this.#now = now;
+    this.#cork = new TickCork(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       void fsm.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), this.#now()).then((a) => this.apply(a));
@@ -78,6 +130,19 @@ export class PeerSocket {
       if (fsm.state !== 'closing') fsm.handle({ kind: 'ended', reason });
       hooks.closed(this, reason);
     });
+  }
+
+  /**
+   * Set once `peer_attached` went out on the current link (so `peer_detached` must follow). Every change
+   * (link down, link up, attach) starts a new credit epoch: the backend's window starts afresh.
+   */
+  get attachedOnLink(): boolean {
+    return this.#attachedOnLink;
+  }
+
+  set attachedOnLink(v: boolean) {
+    this.#attachedOnLink = v;
+    this.#grants.reset();
   }
 
   /** True once the socket is closing or closed. */
@@ -117,7 +182,7 @@ export class PeerSocket {
           this.resume(a.reason);
           break;
         case 'log':
-          this.#log[a.level]({ conn: this.conn, peer: this.remoteAddress }, a.msg);
+          if (this.#log.isLevelEnabled(a.level)) this.#log[a.level]({ conn: this.conn, peer: this.remoteAddress }, a.msg);
           break;
         case 'close':
           this.#close(a.reason, a.level);
@@ -147,40 +212,45 @@ export class PeerSocket {
   }
 
   #write(a: Extract<PeerAction, { kind: 'write' }>): void {
-    const queued = this.socket.writableLength;
+    const queued = this.socket.writableLength; // includes what the cork holds for this turn
     if (a.priority === 'low' && queued > SEND_BUFFER_DROP_LOW_PRIORITY_BYTES) return;
     if (queued + a.bytes.length > SEND_BUFFER_HARD_CAP_BYTES) {
       this.fsm.handle({ kind: 'ended', reason: 'send buffer cap' });
       this.#close(`send buffer over ${SEND_BUFFER_HARD_CAP_BYTES} bytes: the peer is not reading`, 'warn');
       return;
     }
-    const fromBackend = a.origin === 'backend';
-    this.socket.write(a.bytes, fromBackend ? () => this.#written() : undefined);
+    if (a.origin === 'backend') {
+      const epoch = this.#grants.epoch;
+      this.#cork.write(a.bytes, () => this.#written(epoch));
+    } else {
+      this.#cork.write(a.bytes);
+    }
     if (a.type >= 0) this.#hooks.sent(a.type);
     if (this.socket.writableLength > SEND_BUFFER_PAUSE_READ_BYTES) this.pause('sendBuffer');
   }
 
   /** A backend message left our buffer: give its credit back, in batches. */
-  #written(): void {
-    this.#pendingGrant += 1;
-    if (this.#pendingGrant >= FRONT_CREDIT_BATCH || this.socket.writableLength === 0) {
-      const n = this.#pendingGrant;
-      this.#pendingGrant = 0;
-      if (!this.closing) this.#hooks.grantCredit(this, n);
-    }
+  #written(epoch: number): void {
+    const n = this.#grants.written(epoch, this.#hooks.creditWindow());
+    if (n > 0 && !this.closing) this.#hooks.grantCredit(this, n);
   }
 
   #close(reason: string, level: 'info' | 'warn'): void {
     if (this.#closeReason !== undefined && this.socket.destroyed) return;
     this.#closeReason ??= reason;
-    this.#log[level]({ conn: this.conn, peer: this.remoteAddress, nodeId: hexOrUndefined(this.fsm.nodeId) }, `closing peer connection: ${reason}`);
+    // Once per connection: build the fields only when the line is logged (the bench runs at `warn`).
+    if (this.#log.isLevelEnabled(level)) {
+      this.#log[level]({ conn: this.conn, peer: this.remoteAddress, nodeId: hexOrUndefined(this.fsm.nodeId) }, `closing peer connection: ${reason}`);
+    }
     this.socket.pause();
     if (this.socket.writableLength > SEND_BUFFER_PAUSE_READ_BYTES) {
       this.socket.destroy(); // it does not read: our last words would never arrive
       return;
     }
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
+    this.socket.end(); // also flushes what the cork holds
+    const linger = setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS);
+    linger.unref();
+    this.socket.once('close', () => clearTimeout(linger));
   }
 }
 

@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { startFront, type FrontHandle } from '../../src/front/index.js';
 import { decodeMessage } from '../../src/wire/index.js';
 import { captureLogger, createTempPki, frontConfig, waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
-import { startScriptedBackend, type ScriptedBackend, type ScriptSettings } from './scripted-backend.js';
+import { DEFAULT_SCRIPT_SETTINGS, startScriptedBackend, type ScriptedBackend, type ScriptSettings } from './scripted-backend.js';
+import { creditBatch } from '../../src/front/peer-socket.js';
 import { dialPeer, listenPeer, type TestPeer } from './test-peer.js';
 import { MAINNET, raw } from './helpers.js';
 
@@ -64,11 +65,16 @@ test('inbound peer: ECDH asked of the backend, init, pong, BOLT 2 both ways, dis
 
   const accept = raw(33, Uint8Array.from([9, 9]));
   const from = peer.messages.length;
+  // Credit for the backend's messages comes back once they left the front's buffer, in one frame per
+  // batch of half the window (docs/cluster.md "Flow control"): one message less grants nothing yet.
+  const batch = creditBatch(DEFAULT_SCRIPT_SETTINGS.initialCredit);
+  for (let i = 0; i < batch - 1; i++) s.backend.send({ name: 'peer_message', conn, message: accept, tlvs: {} });
+  await waitFor('the first messages of the batch at the peer', () => peer.messages.filter((m) => m[1] === 33).length >= batch - 1);
   s.backend.send({ name: 'peer_message', conn, message: accept, tlvs: {} });
   assert.deepEqual(await peer.next(33, from), accept);
-  // The written message's credit comes back to the backend once it left the front's buffer.
   const credit = await s.backend.next('credit', (m) => m.conn === conn);
-  assert.equal(credit.messages, 1);
+  assert.equal(credit.messages, batch);
+  assert.equal(s.backend.received.filter((m) => m.name === 'credit' && m.conn === conn).length, 1, 'one credit frame for the batch');
 
   const h = await get(s.front.healthPort, '/healthz');
   assert.equal(h.status, 200);

@@ -1,0 +1,141 @@
+/**
+ * @module bench/gossip
+ * Gossip benchmarks of issue 5 on the mainnet-shape graph (`test/helpers/mainnet-graph.ts`: 50,808
+ * channels, 17,324 nodes, re-signed; cached in the OS temp directory):
+ *
+ * - `backend-ingest`: accepted gossip messages/s through the backend's gossip service (decode,
+ *   `decide` with the `none` chain source, `GraphStore` upsert in SQLite WAL, `gossip_decision` and
+ *   `graph_event` encoded for a front) vs raw better-sqlite3 inserts of the same bytes (one row per
+ *   message, same pragmas), measured in the same run.
+ * - `front-rss-mainnet`: RSS of a fresh Node process holding the whole graph in a `GraphCopy` (as a
+ *   front does after its snapshot) vs the raw bytes of the messages it holds. The goal (≤ 150 MB
+ *   absolute) is expressed as a ratio to those bytes.
+ *
+ * Does not: measure `gossip-ingest-front` or `graph-serve` yet (they need a front and a peer on sockets).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { GossipService } from '../src/back/gossip.js';
+import type { Front } from '../src/back/fronts.js';
+import { GraphStore } from '../src/gossip/store.js';
+import { openDatabase } from '../src/gossip/store-migrations.js';
+import { noChainSource } from '../src/chain/source.js';
+import { encodeLinkMessage, type LinkMessage } from '../src/cluster/messages.js';
+import { createLogger } from '../src/log.js';
+import { fixtureUnavailable, mainnetFixture, type FixtureEntry } from '../test/helpers/mainnet-graph.js';
+import type { BenchResult } from './measure.js';
+
+/** Mainnet chain hash (wire order): the fixture is signed for it. */
+const MAINNET = Buffer.from('6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000', 'hex');
+/** The fixture's snapshot time (UNIX s): decisions run at that clock so no timestamp is too old. */
+const FIXTURE_TIME_S = 1_770_076_800;
+/** The issue's RSS goal for a front holding the mainnet graph, MB. */
+const FRONT_RSS_GOAL_MB = 150;
+
+/** A front stand-in: counts decisions and encodes what the backend sends, as the link would. */
+function fakeFront(onDecision: (accepted: boolean) => void): Front {
+  const link = {
+    closed: false,
+    queuedBytes: 0,
+    send(m: LinkMessage) {
+      encodeLinkMessage(m);
+      if (m.name === 'gossip_decision') onDecision(m.accepted);
+    },
+  };
+  return { id: 'bench', link, conns: new Set<number>() } as unknown as Front;
+}
+
+async function ingest(entries: readonly FixtureEntry[], dir: string): Promise<{ accepted: number; ms: number }> {
+  const store = GraphStore.open(join(dir, 'graph.sqlite'), FIXTURE_TIME_S);
+  let accepted = 0;
+  let decided = 0;
+  const front = fakeFront((ok) => { decided++; if (ok) accepted++; });
+  const svc = new GossipService({
+    store, chain: noChainSource(), chainHash: MAINNET, fronts: () => [front], log: createLogger('bench', 'warn'), now: () => FIXTURE_TIME_S * 1000,
+  });
+  const t0 = performance.now();
+  for (const e of entries) svc.forward(front, { name: 'gossip_forward', conn: 1, nodeId: MAINNET_POINT, verified: true, message: e.message, tlvs: {} });
+  // Decisions run one at a time in arrival order: wait until the last one is out.
+  while (decided < entries.length) await new Promise((r) => setImmediate(r));
+  const ms = performance.now() - t0;
+  store.close();
+  return { accepted, ms };
+}
+const MAINNET_POINT = Uint8Array.from([2, ...new Uint8Array(32).fill(1)]);
+
+function rawInserts(entries: readonly FixtureEntry[], dir: string): number {
+  const db = openDatabase(join(dir, 'raw.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE m (id INTEGER PRIMARY KEY, raw BLOB NOT NULL)');
+  const st = db.prepare('INSERT INTO m (raw) VALUES (?)');
+  const t0 = performance.now();
+  for (const e of entries) st.run(e.message);
+  const ms = performance.now() - t0;
+  db.close();
+  return ms;
+}
+
+/** `backend-ingest`. `channels` limits the fixture (quick runs). */
+export async function backendIngest(channels: number): Promise<BenchResult[]> {
+  const why = fixtureUnavailable();
+  if (why !== undefined) { console.log(`backend-ingest skipped: ${why}`); return []; }
+  const f = mainnetFixture(channels);
+  const dir = mkdtempSync(join(tmpdir(), 'lnfleet-bench-ingest-'));
+  try {
+    const ours = await ingest(f.entries, dir);
+    const rawMs = rawInserts(f.entries, dir);
+    const oursRate = ours.accepted / (ours.ms / 1000);
+    const baseRate = f.entries.length / (rawMs / 1000);
+    return [{
+      name: 'backend-ingest', unit: 'accepted msg/s', ours: oursRate, baseline: baseRate, baselineName: 'raw better-sqlite3 INSERT of the same messages (WAL, NORMAL)',
+      ratio: oursRate / baseRate,
+      note: `${ours.accepted}/${f.entries.length} accepted (${f.channels} channels, ${f.updates} updates, ${f.nodes} nodes), chain source none, one decision at a time`,
+    }];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Child-process body of `front-rss-mainnet`: prints JSON `{ rss, raw, channels, nodes }`. */
+export async function frontRssChild(channels: number): Promise<void> {
+  const { GraphCopy } = await import('../src/gossip/graph.js');
+  let entries: FixtureEntry[] | undefined = mainnetFixture(channels).entries;
+  const g = new GraphCopy();
+  let raw = 0;
+  for (const e of entries) {
+    raw += e.message.length;
+    g.applyRaw(e.message, e.capacitySat > 0 ? e.capacitySat : undefined);
+  }
+  entries = undefined;
+  g.scidsInBlocks(0, 0xffffff); // builds the sorted index a front builds for its first query
+  for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.();
+  const mem = process.memoryUsage();
+  process.stdout.write(JSON.stringify({ rss: mem.rss, heap: mem.heapUsed, buffers: mem.arrayBuffers, raw, channels: g.channelCount, nodes: g.nodeCount }) + '\n');
+}
+
+/** `front-rss-mainnet`: spawns `node --expose-gc dist/bench/gossip.js rss N` and reads its report. */
+export function frontRssMainnet(channels: number): BenchResult[] {
+  const why = fixtureUnavailable();
+  if (why !== undefined) { console.log(`front-rss-mainnet skipped: ${why}`); return []; }
+  mainnetFixture(channels); // build the cache here, not in the measured process
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--expose-gc', self, 'rss', String(channels)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`front-rss-mainnet child failed: ${r.stderr}`);
+  const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rss: number; heap: number; buffers: number; raw: number; channels: number; nodes: number };
+  const mb = (b: number) => b / (1 << 20);
+  return [{
+    name: 'front-rss-mainnet', unit: 'MB RSS', ours: mb(m.rss), baseline: mb(m.raw), baselineName: 'raw bytes of the gossip held',
+    ratio: m.rss / m.raw, goal: { ratio: (FRONT_RSS_GOAL_MB * (1 << 20)) / m.raw, direction: 'atMost' },
+    note: `GraphCopy with ${m.channels} channels and ${m.nodes} nodes in a fresh node process (after gc; RSS includes the peak of reading the fixture): `
+      + `heap ${mb(m.heap).toFixed(1)} MB, array buffers ${mb(m.buffers).toFixed(1)} MB; goal ≤ ${FRONT_RSS_GOAL_MB} MB RSS`,
+  }];
+}
+
+if (process.argv[2] === 'rss') {
+  await frontRssChild(Number(process.argv[3] ?? Infinity));
+}

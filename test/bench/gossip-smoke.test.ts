@@ -1,0 +1,20 @@
+/**
+ * Smoke test of the gossip benchmarks (bench/gossip.ts) on the first 200 channels of the mainnet-shape
+ * fixture: each completes, every message is accepted, and the numbers are finite and positive. No speed
+ * or size is asserted (that is what `npm run bench` prints against the goals).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backendIngest, frontRssMainnet } from '../../bench/gossip.js';
+import { fixtureUnavailable } from '../helpers/mainnet-graph.js';
+
+const CHANNELS = 200;
+const skip = fixtureUnavailable();
+
+test('backend-ingest and front-rss-mainnet run on 200 channels', { skip, timeout: 120_000 }, async () => {
+  const rows = [...(await backendIngest(CHANNELS)), ...frontRssMainnet(CHANNELS)];
+  assert.deepEqual(rows.map((r) => r.name), ['backend-ingest', 'front-rss-mainnet']);
+  for (const r of rows) for (const v of [r.ours, r.baseline, r.ratio]) assert.ok(Number.isFinite(v) && v > 0, `${r.name}: ${v}`);
+  assert.match(rows[0]!.note ?? '', /^(\d+)\/\1 accepted \(200 channels/);
+  assert.match(rows[1]!.note ?? '', /GraphCopy with 200 channels/);
+});

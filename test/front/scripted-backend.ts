@@ -5,11 +5,13 @@
  * the front sends is recorded; tests send whatever they like. `kill()` drops the link and stops
  * listening; `restart()` listens again on the same port.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { LinkSession } from '../../src/cluster/session.js';
+import { GRAPH_EVENT_KIND } from '../../src/cluster/gossip-messages.js';
 import { ECDH_STATUS, LINK_PROTOCOL_VERSION, type LinkMessage } from '../../src/cluster/messages.js';
 import type { TempPki } from '../helpers/cluster-fixtures.js';
 import { newKey, OUR_FEATURES, REGTEST, type TestKey } from './helpers.js';
@@ -22,6 +24,10 @@ export interface ScriptSettings {
   initTimeoutMs: number;
   maxConnections: number;
   initialCredit: number;
+  /** Chain hash sent in `hello_ack` (default regtest). */
+  chainHash?: Uint8Array;
+  /** Accept every `gossip_forward` at once (`gossip_decision` + `graph_event`), as a backend with no chain would. */
+  autoAcceptGossip?: boolean;
 }
 
 export const DEFAULT_SCRIPT_SETTINGS: ScriptSettings = {
@@ -72,7 +78,7 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
       case 'hello':
         hellos += 1;
         send({
-          name: 'hello_ack', version: LINK_PROTOCOL_VERSION, nodeId: nodeKey.pub, chainHash: REGTEST, initFeatures: OUR_FEATURES,
+          name: 'hello_ack', version: LINK_PROTOCOL_VERSION, nodeId: nodeKey.pub, chainHash: s.chainHash ?? REGTEST, initFeatures: OUR_FEATURES,
           pingIntervalMs: s.pingIntervalMs, pongTimeoutMs: s.pongTimeoutMs, handshakeTimeoutMs: s.handshakeTimeoutMs,
           initTimeoutMs: s.initTimeoutMs, maxConnections: s.maxConnections, maxMessageBytes: 65535, initialCredit: s.initialCredit,
           heartbeatMs: 1000, peerTimeoutMs: 3000, sendRemoteAddr: true, tlvs: {},
@@ -88,6 +94,13 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
           name: 'peer_attach_ack', conn: m.conn, accepted: true, hasChannels: withChannels.has(Buffer.from(m.nodeId).toString('hex')),
           credit: s.initialCredit, tlvs: {},
         });
+        break;
+      case 'gossip_forward':
+        if (s.autoAcceptGossip === true) {
+          send({ name: 'gossip_decision', hash: createHash('sha256').update(m.message).digest(), accepted: true, reason: 0, text: '', tlvs: {} });
+          const added = ((m.message[0]! << 8) | m.message[1]!) === 256;
+          send({ name: 'graph_event', kind: added ? GRAPH_EVENT_KIND.added : GRAPH_EVENT_KIND.updated, scid: 0n, message: m.message, tlvs: {} });
+        }
         break;
       default:
         break;

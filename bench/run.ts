@@ -10,7 +10,7 @@
  *   chacha20-poly1305 seal+open of the same two blocks BOLT 8 puts on the wire (the 2-byte length and the
  *   body, each with its own tag). Goal ≥ 0.8. A second row shows the ratio against a single seal+open.
  * - ecdh[engine]: BOLT 8 ECDH (sha256 of the shared point) per second vs raw libsecp256k1 ecdh. Goal ≥ 0.9.
- * - gossip-ingest-front, backend-ingest, front-rss-mainnet: gossip on the mainnet-shape graph (see bench/gossip.ts).
+ * - gossip-ingest-front, graph-serve, backend-ingest, front-rss-mainnet: gossip on the mainnet-shape graph (see bench/gossip.ts).
  * - handshakes, link-forward, idle-peers: the cluster benchmarks on a real backend + front + load generator
  *   (processes on 127.0.0.1; see bench/cluster.ts for their exact baselines).
  *
@@ -18,8 +18,9 @@
  * are there to show what a board without the native addon gets, against the same native baseline.
  * Every loop is bounded in time and count (bench/measure.ts). Set BENCH_QUICK=1 for a short smoke run
  * (smaller counts; idle-peers with 1,000 peers and no goal). BENCH_ONLY=name1,name2 runs only those
- * benchmarks (names without the `[engine]` suffix: gossip-verify, transport-frames, ecdh, gossip-ingest-front, backend-ingest,
- * front-rss-mainnet, handshakes, link-forward, idle-peers); bench-results.json then holds only the rows that ran.
+ * benchmarks (names without the `[engine]` suffix: gossip-verify, transport-frames, ecdh,
+ * gossip-ingest-front, graph-serve, backend-ingest, front-rss-mainnet, handshakes, link-forward,
+ * idle-peers); bench-results.json then holds only the rows that ran.
  * Does not: assert anything; it measures. Goals are printed beside the ratios.
  */
 import { labResults } from './lab.js';
@@ -34,7 +35,7 @@ import { gossipSigningHash } from '../src/wire/signed.js';
 import { readFileSync } from 'node:fs';
 import { compareRates, type BenchResult } from './measure.js';
 import { CLUSTER_BENCHMARKS, CLUSTER_SIZES } from './cluster.js';
-import { backendIngest, frontRssMainnet, gossipIngestFront } from './gossip.js';
+import { backendIngest, frontRssMainnet, gossipIngestFront, graphServe } from './gossip.js';
 
 interface RawSecp {
   ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
@@ -158,6 +159,7 @@ const BENCHMARKS: Record<string, () => BenchResult[] | Promise<BenchResult[]>> =
   'transport-frames': () => [nodeAead, nobleAead].flatMap(transportFrames),
   ecdh: () => (['native', 'wasm', 'noble'] as const).map(ecdh),
   'gossip-ingest-front': () => gossipIngestFront(quick ? 2_000 : 10_000),
+  'graph-serve': () => graphServe(quick ? 2_000 : Infinity),
   'backend-ingest': () => backendIngest(quick ? 2_000 : Infinity),
   'front-rss-mainnet': () => frontRssMainnet(quick ? 2_000 : Infinity),
   ...Object.fromEntries(Object.entries(CLUSTER_BENCHMARKS).map(([name, f]) =>

@@ -5,18 +5,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backendIngest, frontRssMainnet, gossipIngestFront } from '../../bench/gossip.js';
+import { backendIngest, frontRssMainnet, gossipIngestFront, graphServe } from '../../bench/gossip.js';
 import { fixtureUnavailable } from '../helpers/mainnet-graph.js';
 
 const CHANNELS = 200;
 const skip = fixtureUnavailable();
 
-test('gossip-ingest-front, backend-ingest and front-rss-mainnet run on 200 channels', { skip, timeout: 120_000 }, async () => {
-  const [ingestFront, ...rows] = [...(await gossipIngestFront(CHANNELS)), ...(await backendIngest(CHANNELS)), ...frontRssMainnet(CHANNELS)];
+test('gossip-ingest-front, graph-serve, backend-ingest and front-rss-mainnet run on 200 channels', { skip, timeout: 120_000 }, async () => {
+  const [ingestFront, serve, ...rows] = [
+    ...(await gossipIngestFront(CHANNELS)), ...(await graphServe(CHANNELS)), ...(await backendIngest(CHANNELS)), ...frontRssMainnet(CHANNELS),
+  ];
   assert.equal(ingestFront!.name, 'gossip-ingest-front');
   assert.match(ingestFront!.note ?? '', /^600 channel_announcement \+ channel_update \(1200 signatures\)/);
+  assert.equal(serve!.name, 'graph-serve');
+  assert.match(serve!.note ?? '', /200 channel_announcements, 400 updates, (\d+) node_announcements; fixture 200\/400\/\1\)/);
   assert.deepEqual(rows.map((r) => r.name), ['backend-ingest', 'front-rss-mainnet']);
-  for (const r of [ingestFront!, ...rows]) for (const v of [r.ours, r.baseline, r.ratio]) assert.ok(Number.isFinite(v) && v > 0, `${r.name}: ${v}`);
+  for (const r of [ingestFront!, serve!, ...rows]) for (const v of [r.ours, r.baseline, r.ratio]) assert.ok(Number.isFinite(v) && v > 0, `${r.name}: ${v}`);
   assert.match(rows[0]!.note ?? '', /^(\d+)\/\1 accepted \(200 channels/);
   assert.match(rows[1]!.note ?? '', /GraphCopy with 200 channels/);
 });

@@ -188,7 +188,8 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const metrics = new BackendMetrics({ fronts: () => fronts.size, peers: () => sb.size });
 
     const chain = chainSourceFor(config, opts.chainSource);
-    cleanups.push(() => chain.source.close());
+    // An injected source belongs to the caller (e.g. a test's embedded regtest chain): not ours to close.
+    if (opts.chainSource === undefined) cleanups.push(() => chain.source.close());
     if (chain.source.kind === 'none') log.gossip.warn({ note: chain.note }, 'no chain source: channel announcements are accepted on signatures alone');
     else log.gossip.info({ source: chain.note }, 'chain source ready');
     let graphPath = opts.graphPath;

@@ -189,6 +189,7 @@ export async function startBenchCluster(opts: BenchClusterOptions): Promise<Benc
       'cluster.port': backend.linkPort, 'cluster.mdns': false, 'cluster.tls.ca': caPath, 'cluster.tls.cert': files.frontCert,
       'cluster.tls.key': files.frontKey, 'cluster.tls.backend-cert': files.backCert, 'front.listen': `127.0.0.1:${frontPort}`,
       'front.health-listen': `127.0.0.1:${healthPort}`, 'front.max-connections': opts.maxConnections, 'log.level': 'warn',
+      'metrics.enabled': false, // never a fixed port in a benchmark or its smoke test
     });
     const frontConfPath = write('front.conf', frontConfText);
     const frontConfig = parseConfig({ role: 'front', fileName: frontConfPath, env: {}, fileText: frontConfText });

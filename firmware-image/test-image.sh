@@ -9,8 +9,8 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${LNFLEET_IMAGE_OUT:-$REPO/firmware-image/out}
-for t in qemu-system-aarch64 mcopy node; do
-  command -v "$t" >/dev/null || { echo "test-image: $t missing (apt-get install -y qemu-system-arm mtools)" >&2; exit 1; }
+for t in qemu-system-aarch64 mcopy debugfs node; do
+  command -v "$t" >/dev/null || { echo "test-image: $t missing (apt-get install -y qemu-system-arm mtools e2fsprogs)" >&2; exit 1; }
 done
 for f in lnfleet-board.img vmlinuz initrd.img; do
   [ -f "$OUT/$f" ] || { echo "test-image: $OUT/$f missing: run npm run image first" >&2; exit 1; }

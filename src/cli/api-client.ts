@@ -94,7 +94,7 @@ export function makeApiCommands(deps: { env?: () => Env } = {}): { status: Comma
       print(r, io) {
         const s = r as StatusJson;
         io.out(`node id   ${s.nodeId}`);
-        io.out(`chain     ${s.chain} (source ${s.chainSource}: ${s.chainSourceNote})`);
+        io.out(`chain     ${s.chain} (${s.chainSourceNote})`); // the note starts with the source kind
         io.out(`uptime    ${s.uptimeSec} s`);
         if (s.graph !== undefined) {
           const g = s.graph;

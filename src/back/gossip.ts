@@ -12,9 +12,14 @@
  * Decisions are made one at a time in arrival order (a channel_announcement waits for the chain, and
  * the updates behind it must see its result), so the order of graph events is the order of acceptance.
  *
+ *  - Our own node_announcement (`publishOwn`, signed by `own.sign`): stored and sent to every front as a
+ *    `graph_event` like accepted gossip (fronts rebroadcast our own gossip always). The store keeps node
+ *    announcements only for nodes with a channel, so until one of ours is accepted it is only held here
+ *    (`ownAnnouncement()`) and published when a channel_announcement naming us is accepted.
+ *
  * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
  * Does not: verify signatures (fronts did, see `src/gossip/decide.ts` on the trust boundary), prune
- * stale channels on a timer or watch funding spends (later work), sign our own node_announcement.
+ * stale channels on a timer or watch funding spends (later work), run the daily re-sign timer (index.ts).
  */
 import type { Logger } from '../log.js';
 import { sha256 } from '../crypto/hash.js';
@@ -68,6 +73,8 @@ export interface GossipServiceDeps {
   readonly now: () => number;
   /** Counts one decision by reason (metrics). */
   readonly count?: (reason: DecisionReason) => void;
+  /** Our node id and a signer of our node_announcement at a timestamp (seconds); absent: none published. */
+  readonly own?: { readonly nodeId: Uint8Array; sign(timestamp: number): Uint8Array };
 }
 
 /** The backend's gossip service. */
@@ -76,6 +83,8 @@ export class GossipService {
   /** Decisions run one after another (see the module comment). */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Our latest signed node_announcement and whether the store took it (it needs a channel of ours). */
+  #own: { raw: Uint8Array; timestamp: number; stored: boolean } | undefined;
 
   constructor(deps: GossipServiceDeps) {
     this.#d = deps;
@@ -90,6 +99,42 @@ export class GossipService {
   close(): Promise<void> {
     this.#closed = true;
     return this.#queue;
+  }
+
+  /** Our latest signed node_announcement (undefined before `publishOwn`). */
+  ownAnnouncement(): Uint8Array | undefined {
+    return this.#own?.raw;
+  }
+
+  /**
+   * Re-signs our node_announcement with timestamp = now, kept strictly above the previous one (ours in
+   * memory and the stored one), stores it and sends it to every front if the store takes it. Queued behind
+   * pending decisions; resolves with the new message.
+   */
+  publishOwn(): Promise<Uint8Array | undefined> {
+    const r = this.#queue.then(() => this.#publishOwnNow());
+    this.#queue = r.then(() => undefined, (e: unknown) => {
+      this.#d.log.error({ err: (e as Error).message }, 'own node_announcement failed');
+    });
+    return r;
+  }
+
+  #publishOwnNow(): Uint8Array | undefined {
+    const own = this.#d.own;
+    if (own === undefined || this.#closed) return undefined;
+    const prev = Math.max(this.#own?.timestamp ?? 0, this.#d.store.getNode(own.nodeId)?.timestamp ?? 0);
+    const timestamp = Math.max(Math.floor(this.#d.now() / 1000), prev + 1);
+    const raw = own.sign(timestamp);
+    const o = this.#d.store.upsertNode({ nodeId: own.nodeId, timestamp, raw });
+    const stored = o === 'inserted' || o === 'replaced';
+    this.#own = { raw, timestamp, stored };
+    if (stored) this.#sendEvent(GRAPH_EVENT_KIND.updated, raw, {});
+    this.#d.log.info({ timestamp, stored }, stored ? 'own node_announcement published' : 'own node_announcement signed, held until a channel of ours is known');
+    return raw;
+  }
+
+  #sendEvent(kind: number, raw: Uint8Array, tlvs: { capacitySat?: bigint }): void {
+    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind, scid: 0n, message: raw, tlvs });
   }
 
   /** `gossip_forward` from `front`. */
@@ -159,8 +204,11 @@ export class GossipService {
     }
     if (!stored) return;
     const kind = m.name === 'channel_announcement' ? GRAPH_EVENT_KIND.added : GRAPH_EVENT_KIND.updated;
-    const tlvs = capacitySat === undefined ? {} : { capacitySat };
-    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind, scid: 0n, message: g.raw, tlvs });
+    this.#sendEvent(kind, g.raw, capacitySat === undefined ? {} : { capacitySat });
+    // The first channel of ours makes our held announcement storable: publish it now, after the channel.
+    const own = this.#d.own;
+    if (m.name === 'channel_announcement' && own !== undefined && this.#own?.stored !== true
+      && (Buffer.from(m.nodeId1).equals(own.nodeId) || Buffer.from(m.nodeId2).equals(own.nodeId))) this.#publishOwnNow();
   }
 
   /**

@@ -24,9 +24,9 @@
  *  7. **Gossip** (`gossip.ts`): the graph store (`graph.sqlite` in data-dir, SQLite WAL) and the chain
  *     source (`chain.source`; `none` accepts announcements on signatures alone and status says so);
  *     `gossip_forward` → decision → `gossip_decision` + `graph_event` to every front; at link-up the
- *     graph streams to the front as `graph_snapshot_chunk`s.
- * Not yet here (later work): stale pruning and funding-spend watching on a timer, our own
- * node_announcement, our sync from peers (`sync_request`), channels.
+ *     graph streams to the front as `graph_snapshot_chunk`s. Our own node_announcement
+ *     (`own-announcement.ts`) is signed at start and daily, and published once a channel of ours is known.
+ * Not yet here (later work): stale pruning and funding-spend watching on a timer, our sync from peers (`sync_request`), channels.
  * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
  */
 import type { Server } from 'node:http';
@@ -51,6 +51,7 @@ import { LinkServer } from './link-server.js';
 import { BackendMetrics, serveMetrics } from './metrics.js';
 import { Switchboard, type PeerInfo } from './switchboard.js';
 import { GossipService } from './gossip.js';
+import { OWN_ANNOUNCEMENT_REFRESH_MS, signOwnAnnouncement } from './own-announcement.js';
 import { GraphStore, type GraphCounts } from '../gossip/store.js';
 import { createChainSource } from '../chain/bitcoind.js';
 import type { ChainSource } from '../chain/source.js';
@@ -197,13 +198,19 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       mkdirSync(v['data-dir'], { recursive: true });
       graphPath = join(v['data-dir'], 'graph.sqlite');
     }
+    const ownParams = { alias: v['node.alias'], color: v['node.color'], addresses: v['node.announce-addresses'], features: ourInitFeatures() };
     const store = GraphStore.open(graphPath, Math.floor(now() / 1000));
     cleanups.push(() => store.close());
     const gossip = new GossipService({
       store, chain: chain.source, chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), fronts: () => fronts.all(), log: log.gossip, now,
       count: (reason) => metrics.gossipDecision(reason),
+      own: { nodeId: key.nodeId, sign: (ts) => signOwnAnnouncement(key, ownParams, ts) },
     });
     cleanups.push(() => gossip.close());
+    // Our node_announcement: re-signed at every start (so a config change shows) and daily after.
+    void gossip.publishOwn();
+    const ownTimer = setInterval(() => { void gossip.publishOwn(); }, OWN_ANNOUNCEMENT_REFRESH_MS).unref();
+    cleanups.push(() => clearInterval(ownTimer));
     log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
 
     const onFrontMessage = (f: Front, m: LinkMessage): void => {

@@ -19,7 +19,8 @@
  *
  * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
  * Does not: verify signatures (fronts did, see `src/gossip/decide.ts` on the trust boundary), prune
- * stale channels on a timer or watch funding spends (later work), run the daily re-sign timer (index.ts).
+ * stale channels or watch funding spends (`chain-timers.ts`; removals come back through `channelRemoved`),
+ * run the daily re-sign timer (index.ts).
  */
 import type { Logger } from '../log.js';
 import { sha256 } from '../crypto/hash.js';
@@ -131,6 +132,11 @@ export class GossipService {
     if (stored) this.#sendEvent(GRAPH_EVENT_KIND.updated, raw, {});
     this.#d.log.info({ timestamp, stored }, stored ? 'own node_announcement published' : 'own node_announcement signed, held until a channel of ours is known');
     return raw;
+  }
+
+  /** Tells every front that a channel left the graph (stale pruning or spent funding). */
+  channelRemoved(scid: bigint): void {
+    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind: GRAPH_EVENT_KIND.removed, scid, message: new Uint8Array(0), tlvs: {} });
   }
 
   #sendEvent(kind: number, raw: Uint8Array, tlvs: { capacitySat?: bigint }): void {

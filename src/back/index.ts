@@ -26,7 +26,9 @@
  *     `gossip_forward` → decision → `gossip_decision` + `graph_event` to every front; at link-up the
  *     graph streams to the front as `graph_snapshot_chunk`s. Our own node_announcement
  *     (`own-announcement.ts`) is signed at start and daily, and published once a channel of ours is known.
- * Not yet here (later work): stale pruning and funding-spend watching on a timer, our sync from peers (`sync_request`), channels.
+ *     `chain-timers.ts`: the chain watcher on an unref'd interval (funding spends, forgetting spent
+ *     channels, reorgs) and daily stale pruning; removed channels go to every front as `graph_event`s.
+ * Not yet here (later work): our sync from peers (`sync_request`), channels.
  * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
  */
 import type { Server } from 'node:http';
@@ -51,6 +53,7 @@ import { LinkServer } from './link-server.js';
 import { BackendMetrics, serveMetrics } from './metrics.js';
 import { Switchboard, type PeerInfo } from './switchboard.js';
 import { GossipService } from './gossip.js';
+import { startChainTimers } from './chain-timers.js';
 import { OWN_ANNOUNCEMENT_REFRESH_MS, signOwnAnnouncement } from './own-announcement.js';
 import { GraphStore, type GraphCounts } from '../gossip/store.js';
 import { createChainSource } from '../chain/bitcoind.js';
@@ -94,6 +97,8 @@ export interface BackendOptions {
   readonly linkPort?: number;
   /** Graph database path instead of `graph.sqlite` in data-dir (`:memory:` for benchmarks). */
   readonly graphPath?: string;
+  /** Chain watcher poll interval instead of `DEFAULT_POLL_INTERVAL_MS` (tests). */
+  readonly chainPollMs?: number;
 }
 
 /** What `GET /status` and `status()` report. */
@@ -211,6 +216,10 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     void gossip.publishOwn();
     const ownTimer = setInterval(() => { void gossip.publishOwn(); }, OWN_ANNOUNCEMENT_REFRESH_MS).unref();
     cleanups.push(() => clearInterval(ownTimer));
+    // Chain watcher (spends, blocks, reorgs) and daily stale pruning; removals go to every front.
+    store.onChannelRemoved = (scid) => gossip.channelRemoved(scid);
+    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs });
+    cleanups.push(() => timers.stop());
     log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
 
     const onFrontMessage = (f: Front, m: LinkMessage): void => {

@@ -180,6 +180,12 @@ export class GraphStore {
   }
 
   /** Closes the database (checkpointing the WAL). */
+  /**
+   * Called with each channel's short_channel_id as a removal (stale pruning, spent funding, `removeChannels`)
+   * deletes it, inside the removing transaction (the backend tells fronts after it returns).
+   */
+  onChannelRemoved: ((scid: ShortChannelId) => void) | undefined;
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -337,7 +343,11 @@ export class GraphStore {
   private removeChannelKeys(keys: Uint8Array[]): { channels: number; nodes: number } {
     const tx = this.db.transaction((ks: Uint8Array[]) => {
       let channels = 0;
-      for (const k of ks) channels += this.st.deleteChannel.run(k).changes;
+      for (const k of ks) {
+        const n = this.st.deleteChannel.run(k).changes;
+        channels += n;
+        if (n > 0) this.onChannelRemoved?.(Buffer.from(k).readBigUInt64BE(0));
+      }
       const nodes = channels === 0 ? 0 : this.st.deleteOrphanNodes.run().changes;
       return { channels, nodes };
     });

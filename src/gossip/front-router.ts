@@ -24,7 +24,7 @@ import { decodeMessage } from '../wire/registry.js';
 import type { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../wire/messages/gossip.js';
 import { verifyChannelAnnouncement, verifyChannelUpdate, verifyNodeAnnouncement } from './verify.js';
 import type { GraphCopy, GraphEvent } from './graph.js';
-import { annNodeId, bytesEqual, nodeAnnNodeId, nodeKey, updDirection, updDontForward, updScid } from './raw.js';
+import { annNodeId, annScid, bytesEqual, nodeAnnNodeId, nodeKey, updDirection, updDontForward, updScid } from './raw.js';
 import { RouterMetrics, type GossipKind } from './router-metrics.js';
 import {
   ACCEPTED_WINDOW_MS,
@@ -336,11 +336,15 @@ export class FrontRouter {
     if (d.accepted && !p.eventSeen) this.#accepted.set(key, { origins: p.origins, expires: now + ACCEPTED_WINDOW_MS });
     if (p.kind !== 'channel_announcement') return;
     this.#forgetPendingChannel(key);
+    // The channel may be known although our copy was refused: another front's copy of the same
+    // announcement won the race and its graph event arrived first (the backend calls ours a duplicate).
+    // What waited for the channel goes on in that case too, or it would be lost.
+    const channelKnown = d.accepted || this.#o.graph.channel(annScid(p.raw)) !== undefined;
     for (const h of p.held) {
       const held = this.#pending.get(h);
       if (held === undefined || held.state !== 'held') continue;
       this.#heldCount--;
-      if (d.accepted) {
+      if (channelKnown) {
         // The channel is known now: forward what waited for it, with all its senders.
         this.#pending.set(h, { state: 'atBackend', kind: held.kind, raw: held.raw, origins: held.origins, eventSeen: false, held: [] });
         out.push({ type: 'forwardToBackend', msg: held.raw, origin: held.origins.values().next().value!, verified: true });

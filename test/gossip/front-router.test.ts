@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BAD_SIGNATURE_DISCONNECT_THRESHOLD } from '../../src/gossip/limits.js';
 import { REGTEST_CHAIN, channelUpdate, signerOf } from '../helpers/gossip-builders.js';
-import { Backend, Front, a, annA, annB, annC, b, chanAB, engine, scidAB, updAB, updBA, updBC } from './router-harness.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { Backend, Front, a, annA, annB, annC, b, chanAB, engine, scidAB, toEvent, updAB, updBA, updBC } from './router-harness.js';
 
 test('eclair 1: valid gossip is forwarded once per front and every sender released after the decision', () => {
   const be = new Backend();
@@ -169,6 +170,24 @@ test('a rejected channel releases its held gossip with NoRelatedChannel / NoKnow
   assert.equal(f.router.metrics.get('no-related-channel', 'channel_update'), 1);
   assert.equal(f.router.metrics.get('no-known-channel', 'node_announcement'), 1);
   assert.equal(f.router.pendingCount, 0);
+});
+
+test('fix: held gossip goes on when our copy of its channel lost the race to another front', () => {
+  const be = new Backend();
+  const [f1, f2] = [new Front(be), new Front(be)];
+  f1.send(1, chanAB);
+  f2.send(2, chanAB);
+  f1.send(3, updBA());
+  f1.send(3, annB());
+  // The backend took front 2's copy first: every front gets the graph event, front 2 the acceptance…
+  for (const f of [f1, f2]) f.run(f.router.handle({ type: 'graph', event: toEvent(chanAB), now: 0 }));
+  f2.run(f2.router.handle({ type: 'decision', decision: { hash: sha256(chanAB), accepted: true }, now: 0 }));
+  // …and front 1 hears that its copy was a duplicate.
+  f1.run(f1.router.handle({ type: 'decision', decision: { hash: sha256(chanAB), accepted: false, reason: 'duplicate' }, now: 0 }));
+  assert.equal(f1.forwards().length, 3, 'the held update and node_announcement still reach the backend');
+  assert.equal(f1.router.metrics.get('no-related-channel', 'channel_update'), 0);
+  assert.equal(f1.router.metrics.get('no-known-channel', 'node_announcement'), 0);
+  assert.equal(f1.released(1), 1);
 });
 
 test('bad signatures: warning and release each time, disconnect past the threshold', () => {

@@ -12,8 +12,9 @@
  * byte order, i.e. reversed from the serialised order, so they compare directly with bitcoind output.
  * Does not: validate consensus rules (scripts, signatures, amounts, proof of work) — bitcoind did.
  */
+import { fundingScript, p2wsh } from '../channel/scripts.js';
 import { concat } from '../bytes.js';
-import { sha256, sha256d } from '../crypto/hash.js';
+import { sha256d } from '../crypto/hash.js';
 import { BitcoinParseError } from './errors.js';
 
 /** One transaction output. `value` in satoshis (int64 on the wire, never negative in a valid tx). */
@@ -228,45 +229,19 @@ export function merkleRoot(txids: readonly string[]): string {
   return toDisplayHex(level[0]!);
 }
 
-const OP_2 = 0x52;
-const OP_CHECKMULTISIG = 0xae;
-const PUSH_33 = 0x21;
-const OP_0 = 0x00;
-const PUSH_32 = 0x20;
-const PUSH_20 = 0x14;
+// The BOLT 3 funding script, P2WSH and the key order are built in one place, `src/channel/scripts.ts`
+// (checked against every BOLT 3 vector); the chain source needs them to check channel announcements.
+export { compareBytes, p2wsh as p2wshScript } from '../channel/scripts.js';
 
-/** Lexicographic comparison of byte strings (the BOLT 3 key order). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
-}
-
-/**
- * The BOLT 3 funding witness script of two compressed funding keys, sorted here.
- */
+/** The BOLT 3 funding witness script of two compressed funding keys (either order). */
 export function fundingWitnessScript(key1: Uint8Array, key2: Uint8Array): Uint8Array {
+  // Keys here come off the wire or the chain: a bad one is a parse error of this module, not a caller bug.
   if (key1.length !== 33 || key2.length !== 33) throw new BitcoinParseError('invalidValue', 'funding keys must be 33-byte compressed points', 0);
-  // BOLT #3: * The funding output script is a P2WSH to:
-  //
-  // BOLT #3: `2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG`
-  //
-  // BOLT #3: * Where `pubkey1` is the lexicographically lesser of the two `funding_pubkey` in compressed format, and where `pubkey2` is the lexicographically greater of the two.
-  const [lo, hi] = compareBytes(key1, key2) <= 0 ? [key1, key2] : [key2, key1];
-  return concat(Uint8Array.of(OP_2, PUSH_33), lo, Uint8Array.of(PUSH_33), hi, Uint8Array.of(OP_2, OP_CHECKMULTISIG));
-}
-
-/** BIP 141 P2WSH output script: `OP_0 <SHA256(witnessScript)>`. */
-export function p2wshScript(witnessScript: Uint8Array): Uint8Array {
-  return concat(Uint8Array.of(OP_0, PUSH_32), sha256(witnessScript));
-}
-
-/** BIP 141 P2WPKH output script: `OP_0 <HASH160(pubkey)>` given the 20-byte hash. */
-export function p2wpkhScript(pubkeyHash20: Uint8Array): Uint8Array {
-  if (pubkeyHash20.length !== 20) throw new BitcoinParseError('invalidValue', 'P2WPKH needs a 20-byte key hash', 0);
-  return concat(Uint8Array.of(OP_0, PUSH_20), pubkeyHash20);
+  return fundingScript(key1, key2);
 }
 
 /** The P2WSH output script a channel with these two funding keys must pay to. */
 export function fundingOutputScript(bitcoinKey1: Uint8Array, bitcoinKey2: Uint8Array): Uint8Array {
-  return p2wshScript(fundingWitnessScript(bitcoinKey1, bitcoinKey2));
+  return p2wsh(fundingWitnessScript(bitcoinKey1, bitcoinKey2));
 }
 

@@ -6,6 +6,7 @@
  * Messages are encoded with zero signatures, hashed over their signed range, signed, and the signatures
  * patched in place (one encode per message: the fixture signs ~320 k times).
  */
+import { compareBytes } from '../../src/channel/scripts.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import type { Secp256k1Engine } from '../../src/crypto/secp256k1.js';
 import { encodeMessage, gossipSigningHash, scidFromParts } from '../../src/wire/index.js';
@@ -27,11 +28,8 @@ export function keyPair(engine: Secp256k1Engine, label: string): KeyPair {
 
 const ZERO_SIG = new Uint8Array(64);
 
-/** Lexicographic byte comparison (node_id_1 must be the smaller). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
+/** Lexicographic byte comparison (node_id_1 must be the smaller): the one in src/channel. */
+export { compareBytes };
 
 /** A signed channel_announcement between `a` and `b` (ordered by node id), funding keys `fa`, `fb`. */
 export function channelAnnouncement(

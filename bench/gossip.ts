@@ -179,6 +179,22 @@ function signatureTriples(msgs: readonly Uint8Array[]): [Uint8Array, Uint8Array,
   return out;
 }
 
+/** A real front (in process, ephemeral ports) linked to the scripted backend. */
+async function benchFront(pki: Awaited<ReturnType<typeof createTempPki>>, backendPort: number, name: string): Promise<Awaited<ReturnType<typeof startFront>>> {
+  return startFront(frontConfig(pki, await pki.issue('front', name), backendPort), {
+    logger: createLogger('bench', 'warn'), peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
+  });
+}
+
+/** Waits (at most 10 s) until the front has its graph snapshot and serves. */
+async function untilReady(front: Awaited<ReturnType<typeof startFront>>): Promise<void> {
+  const t = Date.now();
+  while (!front.status().ready) {
+    if (Date.now() - t > 10_000) throw new Error('front not ready');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** `gossip-ingest-front` on the first `channels` channels of the fixture. */
 export async function gossipIngestFront(channels: number): Promise<BenchResult[]> {
   const why = fixtureUnavailable();
@@ -186,15 +202,9 @@ export async function gossipIngestFront(channels: number): Promise<BenchResult[]
   const msgs = mainnetFixture(channels).entries.map((e) => e.message).filter((m) => m[1] === 0 || m[1] === 2); // 256, 258
   const pki = await createTempPki();
   const backend = await startScriptedBackend(pki, { chainHash: MAINNET, autoAcceptGossip: true, initialCredit: 1000 });
-  const front = await startFront(frontConfig(pki, await pki.issue('front', 'bench'), backend.port), {
-    logger: createLogger('bench', 'warn'), peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-  });
+  const front = await benchFront(pki, backend.port, 'bench');
   try {
-    const t = Date.now();
-    while (!front.status().ready) {
-      if (Date.now() - t > 10_000) throw new Error('front not ready');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilReady(front);
     const peer = await dialPeer(front.peerPort, backend.nodeKey.pub);
     await peer.exchangeInit(MAINNET);
     const wire = Buffer.concat(msgs.map((m) => peer.transport!.encrypt(m)));
@@ -239,15 +249,9 @@ export async function graphServe(channels: number): Promise<BenchResult[]> {
   const pki = await createTempPki();
   // Long handshake and init timeouts: the front is busy applying the snapshot while the probe dials.
   const backend = await startScriptedBackend(pki, { chainHash: MAINNET, handshakeTimeoutMs: 60_000, initTimeoutMs: 60_000 });
-  const front = await startFront(frontConfig(pki, await pki.issue('front', 'serve'), backend.port), {
-    logger: createLogger('bench', 'warn'), peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-  });
+  const front = await benchFront(pki, backend.port, 'serve');
   try {
-    const t = Date.now();
-    while (!front.status().ready) {
-      if (Date.now() - t > 10_000) throw new Error('front not ready');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilReady(front);
     for (let i = 0; i < f.entries.length; i += SERVE_CHUNK_ENTRIES) {
       const entries = f.entries.slice(i, i + SERVE_CHUNK_ENTRIES).map((e) => ({ capacitySat: BigInt(e.capacitySat), message: e.message }));
       backend.send({ name: 'graph_snapshot_chunk', index: 1 + i / SERVE_CHUNK_ENTRIES, final: false, entries, tlvs: {} });

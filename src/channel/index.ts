@@ -16,3 +16,4 @@ export * from './fees.js';
 export * from './commitment.js';
 export * from './htlc.js';
 export * from './funding.js';
+export * from './params.js';

@@ -14,7 +14,7 @@
  * handshake({ staticEcdh: (p) => key.ecdh(p), … });
  * ```
  */
-export { createNodeKey, KeyError } from './node-key.js';
+export { CHANNEL_SEED_LABEL, createNodeKey, KeyError } from './node-key.js';
 export type { KeyErrorCode, KeyProviderName, NodeKey } from './node-key.js';
 export {
   NODE_KEY_LABEL, NODE_PRIV_KEY_ENV, SEED_BYTES, SEED_FILE_NAME,

@@ -12,6 +12,7 @@
  * Does not: load keys from anywhere (see `./providers.ts`), or log. Errors never contain key bytes.
  */
 import { activeEngine, CryptoError, type Secp256k1Engine } from '../crypto/index.js';
+import { hmacSha256 } from '../crypto/hash.js';
 import { LnfleetError } from '../errors.js';
 
 /** Why a node key could not be loaded or used; `code` says which, the message says what to do. */
@@ -50,9 +51,22 @@ export interface NodeKey {
   ecdh(point33: Uint8Array): Uint8Array;
   /** Low-S RFC 6979 ECDSA signature (64 bytes, r || s) of a 32-byte digest with the node key. */
   sign(digest32: Uint8Array): Uint8Array;
+  /**
+   * The channel master seed (32 bytes): HMAC-SHA256 keyed by the node private key over
+   * {@link CHANNEL_SEED_LABEL}. Every channel's secrets derive from it and a key index
+   * (`src/channel/params.ts` deriveChannelSecrets), so a restored node key restores them. A fresh copy
+   * per call: the caller zeroes it after use.
+   */
+  channelMasterSeed(): Uint8Array;
   /** Zeroes the private key; every later `ecdh`/`sign` throws `KEY_DESTROYED`. */
   destroy(): void;
 }
+
+/**
+ * Label of the channel master seed derivation. Fixed forever: changing it would change every channel's
+ * keys, losing the funds of open channels.
+ */
+export const CHANNEL_SEED_LABEL = new TextEncoder().encode('lnfleet/channel-master-seed/v1');
 
 /**
  * Builds a `NodeKey` from 32 private-key bytes and zeroes `priv32`. Throws `KEY_INVALID` (and still
@@ -83,6 +97,7 @@ export function createNodeKey(priv32: Uint8Array, provider: KeyProviderName, eng
       return engine.ecdh(point33, live());
     },
     sign: (digest32) => engine.sign(digest32, live()),
+    channelMasterSeed: () => hmacSha256(live(), CHANNEL_SEED_LABEL),
     destroy() {
       secret.fill(0);
       destroyed = true;

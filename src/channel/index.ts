@@ -4,6 +4,8 @@
  * scripts, the transaction model with sighashes and DER, fees and trimming, commitment and HTLC
  * transactions, and funding output checks. See docs/channels.md "Transactions (BOLT 3)".
  *
+ * The BOLT 2 commitments ledger (`./commitments/`) is re-exported here too.
+ *
  * Does not: run the channel state machine (BOLT 2) or watch the chain (BOLT 5): those come later.
  */
 export * from './errors.js';
@@ -17,3 +19,4 @@ export * from './commitment.js';
 export * from './htlc.js';
 export * from './funding.js';
 export * from './params.js';
+export * from './commitments/index.js';

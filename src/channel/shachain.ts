@@ -9,7 +9,8 @@
  * and the index counts down. Commitment number n uses index 2^48 - 1 - n.
  *
  * Does not: persist anything (callers save {@link PerCommitmentSecretStore.entries} and restore with
- * {@link PerCommitmentSecretStore.fromEntries}), or check a secret against a `per_commitment_point`
+ * {@link PerCommitmentSecretStore.fromEntries}, or keep the plain entry list themselves and use
+ * {@link insertSecretEntry} / {@link deriveSecretFromEntries}, as the commitments ledger does), or check a secret against a `per_commitment_point`
  * (BOLT 2 `revoke_and_ack` does that with `./keys.ts`).
  */
 import { sha256 } from '../crypto/hash.js';
@@ -186,6 +187,44 @@ export class PerCommitmentSecretStore {
     this.#known.fill(undefined);
     this.#lowest = undefined;
   }
+}
+
+/**
+ * `insert_secret` on a plain entry list (as {@link PerCommitmentSecretStore.entries} returns it): the
+ * same order and derivation checks as {@link PerCommitmentSecretStore.insert}, same error kinds, but
+ * returns a new list (the input is not changed; entries it keeps are shared, not copied). Costs at most
+ * 48 derivations, where rebuilding a store with `fromEntries` re-checks every stored pair.
+ */
+export function insertSecretEntry(entries: readonly ShachainEntry[], index: number, secret: Uint8Array): ShachainEntry[] {
+  expectIndex(index);
+  expectBytes(secret, SECRET_BYTES, 'per_commitment_secret');
+  if (entries.length > 0) {
+    const lowest = Math.min(...entries.map((e) => e.index));
+    if (index !== lowest - 1) throw new ChannelTxError('secretOutOfOrder', `expected the secret for index ${lowest - 1}, got index ${index}`);
+  }
+  const bucket = whereToPutSecret(index);
+  const kept: ShachainEntry[] = [];
+  for (const known of entries) {
+    const b = whereToPutSecret(known.index);
+    if (b >= bucket) continue; // bucket B is replaced; higher buckets stay but are not derivable from this secret
+    const derived = deriveSecret(secret, bucket, known.index);
+    const same = equal(derived, known.secret);
+    derived.fill(0);
+    if (!same) throw new ChannelTxError('secretMismatch', `the secret for index ${index} does not derive the secret for index ${known.index}`);
+  }
+  for (const known of entries) if (whereToPutSecret(known.index) !== bucket) kept.push(known);
+  kept.push({ index, secret: Uint8Array.from(secret) });
+  return kept.sort((a, b) => b.index - a.index);
+}
+
+/** `derive_old_secret(I)` on a plain entry list; throws `secretUnknown` like {@link PerCommitmentSecretStore.derive}. */
+export function deriveSecretFromEntries(entries: readonly ShachainEntry[], index: number): Uint8Array {
+  expectIndex(index);
+  for (const known of entries) {
+    const b = whereToPutSecret(known.index);
+    if (maskLow(index, b) === known.index) return deriveSecret(known.secret, b, index);
+  }
+  throw new ChannelTxError('secretUnknown', `index ${index} hasn't been received yet`);
 }
 
 /** Byte equality; secrets compared here are both already known to us, so timing leaks nothing new. */

@@ -11,6 +11,9 @@ import type { AnnouncedConfig, ChannelParams, ChannelSecrets, CommitmentFormat }
 import { channelPubkeys, deriveChannelSecrets } from '../../src/channel/index.js';
 import type { Commitments, CommitmentsPolicy, CommitmentsResult as Result } from '../../src/channel/commitments/index.js';
 import { channelReadyPoint, initialCommitments, localPerCommitmentPoint, receiveChannelReady, receiveInitialSignature, signRemoteCommitment } from '../../src/channel/commitments/index.js';
+import { receiveCommit, receiveRevoke, sendAdd, sendCommit, localHasChanges } from '../../src/channel/commitments/index.js';
+import type { AddHtlcCommand, Settled, UpdateAddHtlc } from '../../src/channel/commitments/index.js';
+import { receiveAdd } from '../../src/channel/commitments/index.js';
 
 export const engine = loadEngine('native');
 
@@ -95,4 +98,59 @@ export function openPair(o: PairOptions = {}): Pair {
   a = ok(receiveChannelReady(a, channelReadyPoint(sb, engine), engine)).commitments;
   b = ok(receiveChannelReady(b, channelReadyPoint(sa, engine), engine)).commitments;
   return { a, b, sa, sb };
+}
+
+export type Side = 'a' | 'b';
+export const other = (s: Side): Side => (s === 'a' ? 'b' : 'a');
+const secretsOf = (p: Pair, s: Side) => (s === 'a' ? p.sa : p.sb);
+
+/** A 32-byte preimage from a number, and its hash. */
+export function preimage(n: number): { preimage: Uint8Array; hash: Uint8Array } {
+  const pre = sha256(new TextEncoder().encode(`preimage ${n}`));
+  return { preimage: pre, hash: sha256(pre) };
+}
+
+/** An add command of `amountMsat` with preimage `n` and a dummy onion. */
+export function addCmd(amountMsat: bigint, n: number, cltvExpiry = 800_000): AddHtlcCommand {
+  return { amountMsat, paymentHash: preimage(n).hash, cltvExpiry, onionRoutingPacket: new Uint8Array(1366).fill(n & 0xff) };
+}
+
+/** `from` offers an HTLC and `to` receives it; returns the add. */
+export function add(p: Pair, from: Side, amountMsat: bigint, n: number): UpdateAddHtlc {
+  const r = ok(sendAdd(p[from], addCmd(amountMsat, n)));
+  p[from] = r.commitments;
+  p[other(from)] = ok(receiveAdd(p[other(from)], r.add)).commitments;
+  return r.add;
+}
+
+/** `from` signs, the other side checks and revokes, `from` takes the revocation. */
+export function commitOnce(p: Pair, from: Side): Settled {
+  const to = other(from);
+  const s = ok(sendCommit(p[from], secretsOf(p, from), engine));
+  p[from] = s.commitments;
+  const r = ok(receiveCommit(p[to], s.commitmentSigned, secretsOf(p, to), engine));
+  p[to] = r.commitments;
+  const v = ok(receiveRevoke(p[from], r.revokeAndAck, engine));
+  p[from] = v.commitments;
+  return v.settled;
+}
+
+/** Sign back and forth until neither side has anything to sign (bounded). Returns everything settled. */
+export function settle(p: Pair, first: Side = 'a'): { a: Settled[]; b: Settled[] } {
+  const out = { a: [] as Settled[], b: [] as Settled[] };
+  let s = first;
+  for (let i = 0; i < 8; i++) {
+    if (localHasChanges(p[s])) out[s].push(commitOnce(p, s));
+    else if (!localHasChanges(p[other(s)])) return out;
+    s = other(s);
+  }
+  throw new Error('did not settle in 8 rounds');
+}
+
+/** Both sides agree: each one's commitment is the other's view of it, byte for byte. */
+export function assertConsistent(p: Pair): void {
+  assert.deepEqual(p.a.localCommit.txid, p.b.remoteCommit.txid, "A's commitment is B's view of it");
+  assert.deepEqual(p.b.localCommit.txid, p.a.remoteCommit.txid, "B's commitment is A's view of it");
+  assert.deepEqual(p.a.localCommit.spec, p.b.remoteCommit.spec, "specs are stored in their owner's view");
+  assert.deepEqual(p.b.localCommit.spec, p.a.remoteCommit.spec);
 }

@@ -12,6 +12,30 @@
  *   receiveInitialSignature(c, sig)                 ← the peer's signature of our #0
  *   channelReadyPoint(secrets) / receiveChannelReady(c, point)   channel_ready's second point
  *
+ * Normal operation (each returns `{ ok: true, commitments, ... } | { ok: false, error }`):
+ *   sendAdd / receiveAdd, sendFulfill / receiveFulfill, sendFail / receiveFail,
+ *   sendFailMalformed / receiveFailMalformed, sendFee / receiveFee        update_* messages
+ *   sendCommit(c, secrets)          → commitment_signed fields (HTLC sigs in BOLT 3 output order)
+ *   receiveCommit(c, msg, secrets)  → revoke_and_ack fields (persist the ledger before sending!)
+ *   receiveRevoke(c, msg)           → `settled`: peer HTLCs now irrevocable (relay them), removals of ours
+ *
+ *   A                                         B          ledger stages of an update sent by A
+ *   sendAdd ───── update_add_htlc ─────────▶ receiveAdd   A local.proposed   B remote.proposed
+ *   sendCommit ── commitment_signed ───────▶ receiveCommit A local.signed    B remote.acked
+ *   receiveRevoke ◀──── revoke_and_ack ───── (B's output)  A local.acked     B remote.acked
+ *   receiveCommit ◀─── commitment_signed ─── sendCommit    A (in A's commit) B remote.signed
+ *   (A's output) ───── revoke_and_ack ─────▶ receiveRevoke A gone           B gone: irrevocable
+ *
+ * Reconnection: onDisconnect(c) drops uncommitted updates; reestablishFields(c, secrets) is our
+ * channel_reestablish; onReestablish(c, theirs, secrets) says what to retransmit, in order, or who lost
+ * data (`weAreBehind` → action `error`: never broadcast).
+ *
+ * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, localCommitmentTx (signed, ready to
+ * broadcast), remoteChainInfo / remotePerCommitmentSecret (BOLT 5).
+ *
+ * Persistence: the caller persists the returned ledger before sending what it returned. Secrets are
+ * never stored in the ledger; pass `ChannelSecrets` to the functions that sign.
+ *
  * Does not: encode messages, persist, talk to peers, decide policy beyond `CommitmentsPolicy`, or
  * handle splicing / interactive funding.
  */
@@ -21,4 +45,13 @@ export type { CommitmentsAction, CommitmentsErrorKind, CommitmentsResult } from 
 export * from './constants.js';
 export { channelIdFromFunding, initialCommitments, signRemoteCommitment, receiveInitialSignature, channelReadyPoint, receiveChannelReady } from './init.js';
 export type { InitialCommitmentsInput } from './init.js';
-export { localPerCommitmentPoint } from './build.js';
+export { buildLocalCommitment, buildRemoteCommitment, localPerCommitmentPoint } from './build.js';
+export type { ChannelFrame } from './build.js';
+export { sendAdd, receiveAdd, sendFulfill, receiveFulfill, sendFail, receiveFail, sendFailMalformed, receiveFailMalformed, sendFee, receiveFee, DEFAULT_FEERATE_BOUNDS } from './updates.js';
+export type { AddHtlcCommand, FeerateBounds } from './updates.js';
+export { sendCommit, receiveCommit, receiveRevoke, localHasChanges, remoteHasChanges } from './sign.js';
+export type { Settled } from './sign.js';
+export { onDisconnect, reestablishFields, onReestablish } from './reestablish.js';
+export type { Retransmission, ReestablishOutcome } from './reestablish.js';
+export { balances, htlcs, hasPendingChanges, hasHtlcs, localCommitmentTx, remoteChainInfo, remotePerCommitmentSecret } from './queries.js';
+export type { BalanceView, HtlcState, LocalHtlcTx, SignedLocalCommitment, RemoteChainInfo } from './queries.js';

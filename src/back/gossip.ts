@@ -9,6 +9,9 @@
  *  - At link-up (`onFrontUp`, after `hello_ack`) the whole graph is streamed to the front as
  *    `graph_snapshot_chunk`s, paced by the link's queue (never above `SNAPSHOT_MAX_QUEUED_BYTES`),
  *    `final` on the last; the front accepts peers only after it.
+ * While a front's snapshot streams, graph events for it are held and sent after the final chunk: the
+ * snapshot reads the store ahead of what it has sent, so an event sent at once could overtake the chunk
+ * holding the state it changes (a removal applied before the channel arrives would leave it in the copy).
  * Decisions are made one at a time in arrival order (a channel_announcement waits for the chain, and
  * the updates behind it must see its result), so the order of graph events is the order of acceptance.
  *
@@ -44,6 +47,11 @@ export const SNAPSHOT_CHUNK_BYTES = 256 << 10;
  * `LINK_PAUSE_READ_BYTES`, so a streaming snapshot never makes the link pause reads or hit its hard cap.
  */
 export const SNAPSHOT_MAX_QUEUED_BYTES = 2 << 20;
+/**
+ * Graph events held for one front while its snapshot streams: 200,000 (≈ a mainnet graph's worth of
+ * updates; each is one raw message). Past it the front's link is closed: it relinks and starts over.
+ */
+export const MAX_EVENTS_DURING_SNAPSHOT = 200_000;
 /** How long the snapshot waits before looking at the link queue again, in ms. */
 const SNAPSHOT_RETRY_MS = 5;
 
@@ -86,6 +94,8 @@ export class GossipService {
   #closed = false;
   /** Our latest signed node_announcement and whether the store took it (it needs a channel of ours). */
   #own: { raw: Uint8Array; timestamp: number; stored: boolean } | undefined;
+  /** Events held per front while its snapshot streams (see the module comment). */
+  readonly #held = new Map<Front, LinkMessageNamed<'graph_event'>[]>();
 
   constructor(deps: GossipServiceDeps) {
     this.#d = deps;
@@ -136,11 +146,28 @@ export class GossipService {
 
   /** Tells every front that a channel left the graph (stale pruning or spent funding). */
   channelRemoved(scid: bigint): void {
-    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind: GRAPH_EVENT_KIND.removed, scid, message: new Uint8Array(0), tlvs: {} });
+    this.#toFronts({ name: 'graph_event', kind: GRAPH_EVENT_KIND.removed, scid, message: new Uint8Array(0), tlvs: {} });
   }
 
   #sendEvent(kind: number, raw: Uint8Array, tlvs: { capacitySat?: bigint }): void {
-    for (const f of this.#d.fronts()) f.link.send({ name: 'graph_event', kind, scid: 0n, message: raw, tlvs });
+    this.#toFronts({ name: 'graph_event', kind, scid: 0n, message: raw, tlvs });
+  }
+
+  /** Sends an event to every front, or holds it for a front whose snapshot is streaming. */
+  #toFronts(m: LinkMessageNamed<'graph_event'>): void {
+    for (const f of this.#d.fronts()) {
+      const held = this.#held.get(f);
+      if (held === undefined) {
+        f.link.send(m);
+        continue;
+      }
+      held.push(m);
+      if (held.length > MAX_EVENTS_DURING_SNAPSHOT) {
+        this.#held.delete(f);
+        this.#d.log.warn({ front: f.id, held: held.length }, 'too many graph events during the snapshot: closing the link, the front will relink');
+        f.link.close('graph events overflowed during the snapshot');
+      }
+    }
   }
 
   /** `gossip_forward` from `front`. */
@@ -222,6 +249,17 @@ export class GossipService {
    * an empty final chunk for an empty graph). Resolves when the last chunk is queued or the link closed.
    */
   async sendSnapshot(front: Front): Promise<{ chunks: number; entries: number }> {
+    this.#held.set(front, []);
+    try {
+      return await this.#streamSnapshot(front);
+    } finally {
+      const held = this.#held.get(front) ?? [];
+      this.#held.delete(front);
+      if (!front.link.closed) for (const m of held) front.link.send(m);
+    }
+  }
+
+  async #streamSnapshot(front: Front): Promise<{ chunks: number; entries: number }> {
     let index = 0;
     let entries = 0;
     let batch: SnapshotEntry[] = [];

@@ -28,7 +28,9 @@
  *     (`own-announcement.ts`) is signed at start and daily, and published once a channel of ours is known.
  *     `chain-timers.ts`: the chain watcher on an unref'd interval (funding spends, forgetting spent
  *     channels, reorgs) and daily stale pruning; removed channels go to every front as `graph_event`s.
- * Not yet here (later work): our sync from peers (`sync_request`), channels.
+ *     Our own sync: `gossip-sync.ts` picks up to `sync.peer-limit` connected peers and sends their fronts
+ *     `sync_request`s.
+ * Not yet here (later work): channels.
  * Does not: listen on 9735 (fronts hold every peer socket), or import `src/front`.
  */
 import type { Server } from 'node:http';
@@ -53,6 +55,7 @@ import { LinkServer } from './link-server.js';
 import { BackendMetrics, serveMetrics } from './metrics.js';
 import { Switchboard, type PeerInfo } from './switchboard.js';
 import { GossipService } from './gossip.js';
+import { GossipSync } from './gossip-sync.js';
 import { startChainTimers } from './chain-timers.js';
 import { OWN_ANNOUNCEMENT_REFRESH_MS, signOwnAnnouncement } from './own-announcement.js';
 import { GraphStore, type GraphCounts } from '../gossip/store.js';
@@ -184,9 +187,10 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     assertApiSafe(v['api.listen'].host, v['api.password']);
     const fronts = new FrontRegistry();
     let connector: Connector | undefined;
+    let gossipSync: GossipSync | undefined;
     const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
       onPeerUp: (n, f, c) => connector?.onPeerUp(n, f, c),
-      onPeerDown: (n, r) => connector?.onPeerDown(n, r),
+      onPeerDown: (n, r) => { connector?.onPeerDown(n, r); gossipSync?.peerDown(n); },
     }, opts.benchEcho === true);
     connector = new Connector(fronts, sb, log.switchboard, now, opts.connectTimeoutMs);
     const conn = connector;
@@ -212,6 +216,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       own: { nodeId: key.nodeId, sign: (ts) => signOwnAnnouncement(key, ownParams, ts) },
     });
     cleanups.push(() => gossip.close());
+    gossipSync = new GossipSync({ limit: v['sync.peer-limit'], chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), now, log: log.gossip });
     // Our node_announcement: re-signed at every start (so a config change shows) and daily after.
     void gossip.publishOwn();
     const ownTimer = setInterval(() => { void gossip.publishOwn(); }, OWN_ANNOUNCEMENT_REFRESH_MS).unref();
@@ -231,7 +236,13 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
           f.link.send(r.reply);
           return;
         }
-        case 'peer_attached': return sb.attached(f, m);
+        case 'peer_attached': {
+          sb.attached(f, m);
+          const nodeId = Buffer.from(m.nodeId).toString('hex');
+          const at = sb.where(nodeId);
+          if (at?.front === f.id && at.conn === m.conn) gossipSync?.peerUp(nodeId, f, m.conn, m.theirInit);
+          return;
+        }
         case 'peer_detached': return sb.detached(f, m);
         case 'peer_message': return sb.message(f, m);
         case 'credit': return sb.credit(f, m);

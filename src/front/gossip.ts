@@ -12,11 +12,18 @@
  *  - Sending: query replies, timestamp-filter backlogs and rebroadcast batches are lazy iterators in a
  *    per-peer outbox, pulled while the peer's socket buffer is below `GOSSIP_SEND_LOW_WATER_BYTES` and
  *    again on `'drain'`, so the socket sets the pace and a 50k-channel reply never sits in memory.
+ *  - Our own sync: a `sync_request` from the backend runs on that peer's `PeerSync` (`src/gossip/sync.ts`:
+ *    timestamp filter, range query, chunked scid queries, one outstanding); the gossip the peer sends
+ *    back goes through the router like any other.
  *
  * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
- * Does not: decide acceptance (the backend does), run our own sync from peers (`sync_request` is
- * logged and ignored for now), or rebuild the copy on relink (a new snapshot is applied on top of the
- * old copy; removals missed while the link was down stay until the front restarts).
+ *  - Relink: the new link's snapshot is built into a fresh `GraphCopy` aside while the old copy keeps
+ *    serving queries and dedup; the final chunk swaps it in at once (`GraphCopy.replaceWith`), so
+ *    anything removed while the link was down is gone. Graph events arriving meanwhile (the backend
+ *    holds them until the final chunk, but a front does not rely on it) apply to both copies.
+ *
+ * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
+ * Does not: decide acceptance (the backend does), or choose sync peers (the backend does).
  */
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
@@ -27,6 +34,8 @@ import { GraphCopy } from '../gossip/graph.js';
 import { QueryResponder } from '../gossip/queries.js';
 import { onTimestampFilter } from '../gossip/filter.js';
 import { RebroadcastPlanner } from '../gossip/rebroadcast.js';
+import { PeerSync, type SyncAction, type SyncRequest } from '../gossip/sync.js';
+import { SYNC_KIND } from '../cluster/gossip-messages.js';
 import { toGraphEvent } from '../cluster/gossip-messages.js';
 import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
 import { decodeMessage, encodeMessage } from '../wire/registry.js';
@@ -59,6 +68,8 @@ interface GossipPeer {
   unreleased: number;
   /** A rate-limited query waiting for its bucket; reads are paused meanwhile. */
   retry: NodeJS.Timeout | undefined;
+  /** Our own sync against this peer, once the backend asked for one. */
+  sync: PeerSync | undefined;
 }
 
 /** What the service needs from the daemon. */
@@ -87,6 +98,8 @@ export class FrontGossip {
   readonly #peers = new Map<number, GossipPeer>();
   #snapshotDone = false;
   #everReady = false;
+  /** The copy the current link's snapshot is built into, until its final chunk. */
+  #building: GraphCopy | undefined;
   #chunks = 0;
   #entries = 0;
   #snapshotStartedAt = 0;
@@ -120,12 +133,14 @@ export class FrontGossip {
 
   /** Snapshot progress for status pages. */
   progress(): { chunks: number; entries: number; channels: number; nodes: number } {
-    return { chunks: this.#chunks, entries: this.#entries, channels: this.graph.channelCount, nodes: this.graph.nodeCount };
+    const g = this.#building ?? this.graph; // while a snapshot streams in: how far it got
+    return { chunks: this.#chunks, entries: this.#entries, channels: g.channelCount, nodes: g.nodeCount };
   }
 
   /** The link came up: a new snapshot follows. */
   linkUp(): void {
     this.#snapshotDone = false;
+    this.#building = new GraphCopy();
     this.#chunks = 0;
     this.#entries = 0;
     this.#snapshotStartedAt = this.#d.now();
@@ -134,6 +149,7 @@ export class FrontGossip {
   /** The link is gone: every message waiting at the backend is released. */
   linkDown(): void {
     this.#snapshotDone = false;
+    this.#building = undefined; // the old copy keeps serving until the next link's snapshot completes
     this.#apply(this.router.handle({ type: 'backendLost' }));
   }
 
@@ -151,21 +167,75 @@ export class FrontGossip {
         return this.#snapshotChunk(m);
       case 'graph_event': {
         const ev = toGraphEvent(m);
-        if (ev !== undefined) this.#apply(this.router.handle({ type: 'graph', event: ev, now }));
+        if (ev === undefined) return;
+        this.#building?.apply(ev);
+        this.#apply(this.router.handle({ type: 'graph', event: ev, now }));
         return;
       }
       case 'sync_request':
-        this.#d.log.debug({ requestId: m.requestId, conn: m.conn }, 'sync_request ignored: our own sync from peers is not wired yet');
-        return;
+        return this.#syncRequest(m);
     }
   }
 
+  #syncRequest(m: LinkMessageNamed<'sync_request'>): void {
+    const g = this.#peers.get(m.conn);
+    const log = this.#d.log;
+    if (g === undefined) return log.debug({ requestId: m.requestId, conn: m.conn }, 'sync_request for a connection that is gone');
+    let r: SyncRequest | undefined;
+    try {
+      const q = decodeMessage(m.query);
+      if (m.kind === SYNC_KIND.gossipTimestampFilter && q.name === 'gossip_timestamp_filter') r = { kind: 'filter', raw: m.query };
+      else if (m.kind === SYNC_KIND.queryChannelRange && q.name === 'query_channel_range') r = { kind: 'range', query: q };
+      else if (m.kind === SYNC_KIND.queryShortChannelIds && q.name === 'query_short_channel_ids') r = { kind: 'ids', query: q };
+    } catch {
+      r = undefined;
+    }
+    if (r === undefined) return log.warn({ requestId: m.requestId, conn: m.conn, kind: m.kind }, 'sync_request with a query that does not match its kind ignored');
+    g.sync ??= new PeerSync(this.graph);
+    const out: SyncAction[] = [];
+    if (!g.sync.request(r, this.#d.now(), out)) log.warn({ requestId: m.requestId, conn: m.conn }, 'sync_request refused: too many queued for this peer');
+    this.#syncActions(g, out);
+  }
+
+  #syncActions(g: GossipPeer, out: readonly SyncAction[]): void {
+    for (const a of out) {
+      switch (a.kind) {
+        case 'send':
+          if (!g.p.closing) g.p.event({ kind: 'fromFront', message: a.raw });
+          break;
+        case 'stepDone':
+          this.#d.log.info({ conn: g.p.conn, step: a.step, scids: a.scids, ...(a.note !== undefined && { note: a.note }) }, 'gossip sync step done');
+          break;
+      }
+    }
+  }
+
+  /** A reply to our own sync (reply_short_channel_ids_end 262, reply_channel_range 264). */
+  #syncReply(g: GossipPeer, raw: Uint8Array): void {
+    const out: SyncAction[] = [];
+    let expected = false;
+    try {
+      const m = decodeMessage(raw);
+      const now = this.#d.now();
+      if (g.sync !== undefined && m.name === 'reply_channel_range') expected = g.sync.onReplyChannelRange(m, now, out);
+      else if (g.sync !== undefined && m.name === 'reply_short_channel_ids_end') expected = g.sync.onReplyShortChannelIdsEnd(m, now, out);
+    } catch (e) {
+      return this.#warn(g, `malformed gossip query reply: ${(e as Error).message}`);
+    }
+    if (!expected) this.#d.log.debug({ conn: g.p.conn }, 'gossip query reply we did not ask for ignored');
+    this.#syncActions(g, out);
+  }
+
   #snapshotChunk(m: LinkMessageNamed<'graph_snapshot_chunk'>): void {
-    for (const e of m.entries) this.graph.applyRaw(e.message, e.capacitySat > 0n ? Number(e.capacitySat) : undefined);
+    const into = this.#building;
+    if (into === undefined) return this.#d.log.warn({ index: m.index }, 'graph snapshot chunk outside a snapshot ignored');
+    for (const e of m.entries) into.applyRaw(e.message, e.capacitySat > 0n ? Number(e.capacitySat) : undefined);
     this.#chunks += 1;
     this.#entries += m.entries.length;
     const p = this.progress();
     if (m.final) {
+      this.graph.replaceWith(into);
+      this.#building = undefined;
       this.#snapshotDone = true;
       this.#everReady = true;
       this.#d.log.info({ ...p, ms: this.#d.now() - this.#snapshotStartedAt }, 'graph snapshot complete: ready for peers');
@@ -199,6 +269,12 @@ export class FrontGossip {
   tick(): void {
     const now = this.#d.now();
     this.#apply(this.router.handle({ type: 'tick', now }));
+    for (const g of this.#peers.values()) {
+      if (g.sync?.busy !== true) continue;
+      const out: SyncAction[] = [];
+      g.sync.tick(now, out);
+      this.#syncActions(g, out);
+    }
     for (const b of this.#planner.tick(now)) {
       const g = this.#peers.get(b.conn);
       if (g === undefined) continue;
@@ -212,13 +288,15 @@ export class FrontGossip {
     const g = this.#peer(p);
     switch (type) {
       case 256: case 257: case 258:
+        g.sync?.activity(this.#d.now());
         return this.#announcement(g, raw);
       case 261: case 263:
         return this.#query(g, raw);
       case 265:
         return this.#filter(g, raw);
+      case 262: case 264:
+        return this.#syncReply(g, raw);
       default:
-        // reply_short_channel_ids_end, reply_channel_range: answers to our own sync, not sent yet.
         return;
     }
   }
@@ -277,7 +355,7 @@ export class FrontGossip {
   #peer(p: PeerSocket): GossipPeer {
     let g = this.#peers.get(p.conn);
     if (g === undefined) {
-      g = { p, responder: new QueryResponder(this.graph, this.#d.chainHash, this.#d.now()), outbox: [], unreleased: 0, retry: undefined };
+      g = { p, responder: new QueryResponder(this.graph, this.#d.chainHash, this.#d.now()), outbox: [], unreleased: 0, retry: undefined, sync: undefined };
       this.#peers.set(p.conn, g);
       this.#planner.addPeer(p.conn);
       const peer = g;

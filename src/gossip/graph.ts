@@ -103,8 +103,8 @@ const SCID_BLOCK_END = 1 << 24;
 
 /** The graph copy. Synchronous and pure; one instance per front. */
 export class GraphCopy {
-  readonly #channels = new Map<bigint, ChannelRecord>();
-  readonly #nodes = new Map<string, NodeRecord>();
+  #channels = new Map<bigint, ChannelRecord>();
+  #nodes = new Map<string, NodeRecord>();
   /** Sorted scids (ascending); `#sortedLen` used entries; `undefined` until first needed. */
   #sorted: BigUint64Array | undefined = undefined;
   #sortedLen = 0;
@@ -122,6 +122,23 @@ export class GraphCopy {
     let n = 0;
     for (const r of this.#nodes.values()) if (r.announcement !== undefined) n++;
     return n;
+  }
+
+  /**
+   * Takes over everything `next` holds, dropping what this copy held, in one step (the front builds a
+   * new copy from a relink's snapshot aside and swaps it in when complete; readers holding this object
+   * see the new graph from then on). `next` is left empty.
+   */
+  replaceWith(next: GraphCopy): void {
+    if (next === this) return;
+    this.#channels = next.#channels;
+    this.#nodes = next.#nodes;
+    this.#sorted = next.#sorted;
+    this.#sortedLen = next.#sortedLen;
+    next.#channels = new Map();
+    next.#nodes = new Map();
+    next.#sorted = undefined;
+    next.#sortedLen = 0;
   }
 
   /** The channel with this scid. */

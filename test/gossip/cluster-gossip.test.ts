@@ -1,7 +1,8 @@
 // Gossip across the cluster on loopback, real processes' code and sockets: one backend (graph in
 // SQLite), two fronts, BOLT 8 test peers. Signed gossip pushed into front 1 by one peer reaches a peer
 // on front 2 by rebroadcast (after its gossip_timestamp_filter) and by queries, with exact counts;
-// nothing goes back to the origin. A backend restart keeps the graph and the fronts resync.
+// nothing goes back to the origin. A backend restart keeps the graph and the fronts resync; a channel
+// removed while a front was unlinked is gone from its copy after the relink.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend, type BackendHandle } from '../../src/back/index.js';
@@ -11,6 +12,8 @@ import { backendConfig, captureLogger, frontConfig, TEST_NODE_ENV, waitFor, type
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement, REGTEST } from '../helpers/gossip-fixtures.js';
 import { dialPeer, type TestPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
+import { join } from 'node:path';
+import { GraphStore } from '../../src/gossip/store.js';
 
 const CHANNELS = 4;
 /** Rebroadcast timing for tests: batches every 200 ms, per-peer delay up to 50 ms. */
@@ -126,4 +129,29 @@ test('backend restart: the graph survives in SQLite and the fronts resync it', a
   const querier = await peerOn(t, f1!, again.nodeId);
   assert.equal((await querySync(querier)).length, CHANNELS);
   assert.deepEqual(gossipCounts(querier), EXPECTED);
+});
+
+test('relink: the new snapshot replaces the front\'s copy, so a channel removed while it was unlinked is gone', async (t) => {
+  const { pki, backend } = await startTestBackend(t);
+  const [f1] = await startFronts(t, pki, backend.linkPort, 1);
+  const origin = await peerOn(t, f1!, backend.nodeId);
+  const { raws, scids } = buildGraph(Math.floor(Date.now() / 1000));
+  for (const r of raws) origin.sendRaw(r);
+  await waitFor('backend stored the graph', () => backend.status().graph.nodes === 2 * CHANNELS);
+  const linkPort = backend.linkPort;
+  await backend.close();
+  await waitFor('front unlinked', () => f1!.status().link !== 'up');
+
+  // While the front is unlinked, the graph loses a channel (as a funding spend or stale pruning would).
+  const store = GraphStore.open(join(pki.dir, 'back-data', 'graph.sqlite'), Math.floor(Date.now() / 1000));
+  assert.equal(store.removeChannels([scids[0]!]).channels, 1);
+  store.close();
+
+  let again: BackendHandle | undefined;
+  t.after(async () => { await again?.close(); });
+  again = await startBackend(backendConfig(pki), { env: TEST_NODE_ENV, logger: captureLogger('warn').logger, ephemeralPorts: true, linkPort });
+  await waitFor('front relinked and ready', () => again!.status().fronts.length === 1 && f1!.status().ready, 20_000);
+  const querier = await peerOn(t, f1!, again.nodeId);
+  assert.deepEqual((await querySync(querier)).sort(), scids.slice(1).sort());
+  assert.deepEqual(gossipCounts(querier), { ann: CHANNELS - 1, upd: 2 * (CHANNELS - 1), node: 2 * (CHANNELS - 1) });
 });

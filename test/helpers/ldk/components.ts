@@ -4,14 +4,14 @@
  * LDK needs to run a `ChannelManager` behind a `PeerManager`.
  *
  *   KeysManager(seed) ──► node id, signer, entropy
- *   FeeEstimator (constant 253 sat/kW) · Broadcaster (records txs) · Logger (records lines)
- *   ChainMonitor(in-memory Persist that completes at once) ──► ChannelManager(best block = genesis)
+ *   FeeEstimator (asks the owner, default 253 sat/kW) · Broadcaster (hands txs to the owner) · Logger
+ *   ChainMonitor(in-memory Persist: serialised monitors kept in a Map) ──► ChannelManager(best block
+ *   given by the owner, genesis by default)
  *   NetworkGraph ──► P2PGossipSync (RoutingMessageHandler) · ProbabilisticScorer ──► DefaultRouter
  *   PeerManager(ChannelManager, P2PGossipSync, IgnoringMessageHandler for onion + custom messages)
  *
- * Does not: touch sockets (see `socket-bridge.ts`), persist anything (channel monitors are dropped:
- * a harness peer never holds funds), follow a chain (best block stays at genesis), or process events
- * (see `ldk-node.ts`).
+ * Does not: touch sockets (see `socket-bridge.ts`), write anything to disk (monitors live in memory
+ * for the life of the peer), feed blocks (see `regtest.ts`), or process events (see `ldk-node.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import * as ldk from 'lightningdevkit';
@@ -38,6 +38,12 @@ export interface LdkComponentOptions {
   readonly onLog: (level: ldk.Level, line: string) => void;
   /** Receives every transaction LDK asks to broadcast. */
   readonly onBroadcast: (tx: Uint8Array) => void;
+  /** Fee rate answered for a confirmation target, sat per 1000 weight. Default FEE_RATE_SAT_PER_KW. */
+  readonly feeRate?: ((target: ldk.ConfirmationTarget) => number) | undefined;
+  /** Chain tip the ChannelManager starts at (hash in internal byte order). Default: genesis. */
+  readonly bestBlock?: { readonly hash: Uint8Array; readonly height: number } | undefined;
+  /** Confirmations this peer asks of a channel it accepts (`minimum_depth`). Default LDK's (6). */
+  readonly minimumDepth?: number | undefined;
 }
 
 /** The LDK objects of one peer. Every object stays referenced here so the GC keeps it alive. */
@@ -48,6 +54,8 @@ export interface LdkComponents {
   readonly broadcaster: ldk.BroadcasterInterface;
   readonly keysManager: ldk.KeysManager;
   readonly chainMonitor: ldk.ChainMonitor;
+  /** Latest serialised `ChannelMonitor` per funding outpoint (`txid:vout`, txid in internal order hex). */
+  readonly monitors: ReadonlyMap<string, Uint8Array>;
   readonly networkGraph: ldk.NetworkGraph;
   readonly gossipSync: ldk.P2PGossipSync;
   readonly router: ldk.DefaultRouter;
@@ -75,13 +83,17 @@ function makeLogger(onLog: LdkComponentOptions['onLog']): ldk.Logger {
   });
 }
 
-/** A `Persist` that keeps nothing and reports every write complete: enough for peers without funds. */
-function makeMemoryPersister(): ldk.Persist {
+/**
+ * A `Persist` that keeps each channel's latest serialised `ChannelMonitor` in `store` and reports every
+ * write complete at once (synchronous persistence, as LDK's docs describe for `Completed`).
+ */
+function makeMemoryPersister(store: Map<string, Uint8Array>): ldk.Persist {
   const done = ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_Completed;
+  const key = (o: ldk.OutPoint): string => `${Buffer.from(o.get_txid()).toString('hex')}:${o.get_index()}`;
   return ldk.Persist.new_impl({
-    persist_new_channel: () => done,
-    update_persisted_channel: () => done,
-    archive_persisted_channel: () => {},
+    persist_new_channel: (outpoint, monitor) => { store.set(key(outpoint), monitor.write()); return done; },
+    update_persisted_channel: (outpoint, _update, monitor) => { store.set(key(outpoint), monitor.write()); return done; },
+    archive_persisted_channel: (outpoint) => { store.delete(key(outpoint)); },
   });
 }
 
@@ -100,12 +112,15 @@ function makeRouters(graph: ldk.NetworkGraph, logger: ldk.Logger, keys: ldk.Keys
 export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
   const network = NETWORK[opts.network];
   const logger = makeLogger(opts.onLog);
-  const feeEstimator = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: () => FEE_RATE_SAT_PER_KW });
+  const feeRate = opts.feeRate ?? (() => FEE_RATE_SAT_PER_KW);
+  const feeEstimator = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: (target) => feeRate(target) });
   const broadcaster = ldk.BroadcasterInterface.new_impl({
     broadcast_transactions(txs: Uint8Array[]): void { for (const tx of txs) opts.onBroadcast(tx); },
   });
+  const monitors = new Map<string, Uint8Array>();
+  // No Filter: the owner feeds whole blocks (Listen), so LDK needs no list of outputs to watch.
   const chainMonitor = ldk.ChainMonitor.constructor_new(ldk.Option_FilterZ.constructor_none(), broadcaster,
-    logger, feeEstimator, makeMemoryPersister());
+    logger, feeEstimator, makeMemoryPersister(monitors));
   const nowMs = Date.now();
   const keysManager = ldk.KeysManager.constructor_new(opts.seed ?? new Uint8Array(randomBytes(32)),
     BigInt(Math.floor(nowMs / 1000)), (nowMs % 1000) * 1_000_000);
@@ -114,8 +129,16 @@ export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
   const { router, messageRouter } = makeRouters(networkGraph, logger, keysManager);
   const config = ldk.UserConfig.constructor_default();
   config.set_manually_accept_inbound_channels(opts.manuallyAcceptInboundChannels);
-  // Best block = genesis: the harness follows no chain, and LDK only needs a starting point.
-  const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_from_network(network));
+  if (opts.minimumDepth !== undefined) {
+    // The getter returns a copy: change it, then set it back.
+    const handshake = config.get_channel_handshake_config();
+    handshake.set_minimum_depth(opts.minimumDepth);
+    config.set_channel_handshake_config(handshake);
+  }
+  // Without a chain, genesis: LDK only needs a starting point. With one, its tip, so blocks follow on.
+  const best = opts.bestBlock === undefined ? ldk.BestBlock.constructor_from_network(network)
+    : ldk.BestBlock.constructor_new(opts.bestBlock.hash, opts.bestBlock.height);
+  const params = ldk.ChainParameters.constructor_new(network, best);
   const channelManager = ldk.ChannelManager.constructor_new(feeEstimator, chainMonitor.as_Watch(), broadcaster,
     router.as_Router(), messageRouter.as_MessageRouter(), logger, keysManager.as_EntropySource(),
     keysManager.as_NodeSigner(), keysManager.as_SignerProvider(), config, params, Math.floor(nowMs / 1000));
@@ -124,6 +147,6 @@ export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
     gossipSync.as_RoutingMessageHandler(), ignorer.as_OnionMessageHandler(), ignorer.as_CustomMessageHandler(),
     Math.floor(nowMs / 1000), keysManager.as_EntropySource().get_secure_random_bytes(), logger,
     keysManager.as_NodeSigner());
-  return { network, logger, feeEstimator, broadcaster, keysManager, chainMonitor, networkGraph, gossipSync, router, messageRouter,
-    channelManager, ignorer, peerManager };
+  return { network, logger, feeEstimator, broadcaster, keysManager, chainMonitor, monitors, networkGraph, gossipSync, router,
+    messageRouter, channelManager, ignorer, peerManager };
 }

@@ -52,3 +52,25 @@ export const MAX_LOG_LINES = 20_000;
 
 /** Most events kept per node; older events are dropped first. */
 export const MAX_EVENTS = 1_000;
+
+/**
+ * Fee rate of the harness's sweeps of spendable outputs, sat per 1000 weight. bcoin's (and Core's)
+ * minimum relay fee is 1000 sat/kvB = 250 sat/kW; four times that leaves room for LDK's weight
+ * estimate of the witness being a little short, so the sweep is never refused for its fee.
+ */
+export const SWEEP_FEE_RATE_SAT_PER_KW = 1_000;
+
+/**
+ * Most blocks one `LdkRegtest.sync()` feeds a node. A test mines at most a few hundred blocks at a
+ * time (the 144-block CSV delay of a force close is the largest), so this only stops a runaway.
+ */
+export const MAX_BLOCKS_PER_SYNC = 5_000;
+
+/** Bound of waiting for LDK's broadcasts to reach the chain's mempool before mining, in ms. */
+export const BROADCAST_SETTLE_TIMEOUT_MS = 10_000;
+
+/**
+ * Confirmation target the harness's wallet asks `estimatesmartfee` for, in blocks. The embedded chain
+ * has no estimate, so the wallet's floor (FEE_RATE_SAT_PER_KW) applies whatever this is.
+ */
+export const WALLET_CONF_TARGET = 6;

@@ -2,7 +2,8 @@
  * @module test/helpers/ldk/errors
  * The one error type of the LDK interop harness (STYLE rule 5): `LdkHarnessError` with a closed `kind`.
  *
- * Does not: wrap LDK's own `APIError`s (those come back as values from `openChannel`).
+ * `openChannel` returns LDK's `APIError` as a value (tests assert on refusals); the channel calls of
+ * `ldk-channels.ts` throw it as kind `apiError`.
  */
 import { LnfleetError } from '../../../src/errors.js';
 
@@ -20,6 +21,12 @@ export const LDK_HARNESS_ERROR_KINDS = [
   'ldkRefused',
   /** The node was stopped before or during the call. */
   'stopped',
+  /** A channel id that is not 32 bytes of hex. */
+  'badChannelId',
+  /** An LDK API call answered with an `APIError`; the message carries LDK's text. */
+  'apiError',
+  /** A chain operation of the harness failed (RPC, funding, block feeding). */
+  'chain',
 ] as const;
 
 /** One of {@link LDK_HARNESS_ERROR_KINDS}. */

@@ -6,6 +6,7 @@
  * Does not: act on events (the inbound-channel policy lives in `ldk-node.ts`).
  */
 import * as ldk from 'lightningdevkit';
+import { toDisplayHex } from '../../../src/chain/bitcoin.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -28,7 +29,21 @@ export type LdkEventRecord =
     readonly counterpartyMessage: string | null;
   }
   | { readonly kind: 'fundingGenerationReady'; readonly temporaryChannelId: string; readonly counterpartyNodeId: string }
+  | {
+    readonly kind: 'channelPending';
+    readonly channelId: string;
+    readonly formerTemporaryChannelId: string;
+    readonly counterpartyNodeId: string;
+    /** Display-hex funding txid and output index. */
+    readonly fundingTxid: string;
+    readonly fundingVout: number;
+  }
+  | { readonly kind: 'channelReady'; readonly channelId: string; readonly counterpartyNodeId: string }
+  | { readonly kind: 'spendableOutputs'; readonly channelId: string; readonly outputs: number }
   | { readonly kind: 'other'; readonly name: string };
+
+/** Hex of an optional channel id field ('' when LDK gives none). */
+const optId = (id: ldk.ChannelId | null): string => (id === null ? '' : hex(id.get_a()));
 
 /** The record of one LDK event. */
 export function recordEvent(event: ldk.Event): LdkEventRecord {
@@ -58,7 +73,29 @@ export function recordEvent(event: ldk.Event): LdkEventRecord {
       counterpartyNodeId: hex(event.counterparty_node_id),
     };
   }
+  if (event instanceof ldk.Event_ChannelPending) {
+    return {
+      kind: 'channelPending',
+      channelId: hex(event.channel_id.get_a()),
+      formerTemporaryChannelId: optId(event.former_temporary_channel_id),
+      counterpartyNodeId: hex(event.counterparty_node_id),
+      fundingTxid: toDisplayHex(event.funding_txo.get_txid()),
+      fundingVout: event.funding_txo.get_index(),
+    };
+  }
+  if (event instanceof ldk.Event_ChannelReady) {
+    return { kind: 'channelReady', channelId: hex(event.channel_id.get_a()), counterpartyNodeId: hex(event.counterparty_node_id) };
+  }
+  if (event instanceof ldk.Event_SpendableOutputs) {
+    return { kind: 'spendableOutputs', channelId: optId(event.channel_id), outputs: event.outputs.length };
+  }
   return { kind: 'other', name: event.constructor.name };
+}
+
+/** A type guard for records of one kind, for `waitForEvent(what, isEvent('channelReady'))`. */
+export function isEvent<K extends LdkEventRecord['kind']>(kind: K, match: (e: Extract<LdkEventRecord, { kind: K }>) => boolean = () => true) {
+  return (e: LdkEventRecord): e is Extract<LdkEventRecord, { kind: K }> =>
+    e.kind === kind && match(e as Extract<LdkEventRecord, { kind: K }>);
 }
 
 /** The human text of an LDK `APIError` (its `err` field where the variant has one). */

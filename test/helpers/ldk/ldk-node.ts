@@ -10,17 +10,23 @@
  *
  * What LDK demands of a connecting peer's `init` is written down in `init-requirements.ts`.
  *
- * Does not: follow a chain, fund or persist channels, route payments, or listen beyond 127.0.0.1.
+ * With `chain` hooks (`regtest.ts`) it also runs channels through `channels` (`ldk-channels.ts`):
+ * blocks in, funding, list, close, force close, sweeps, fee rate changes (`update_fee`). Channel
+ * monitors are kept in memory (`ldk.monitors`).
+ *
+ * Does not: route payments, persist anything to disk, or listen beyond 127.0.0.1.
  */
-import { ECDH } from 'node:crypto';
 import * as net from 'node:net';
 import * as ldk from 'lightningdevkit';
+import { fromDisplayHex } from '../../../src/chain/bitcoin.js';
 import { buildLdkComponents, type LdkComponents } from './components.js';
 import { CONNECT_TIMEOUT_MS, DEFAULT_TICK_INTERVAL_MS, DEFAULT_WAIT_TIMEOUT_MS, MAX_EVENTS, MAX_LOG_LINES,
   STOP_TIMEOUT_MS } from './constants.js';
 import { LdkHarnessError } from './errors.js';
 import { apiErrorText, recordEvent, type LdkEventRecord } from './events.js';
 import { featureBitsFromLeFlags, type LdkNetworkName } from './init-requirements.js';
+import { LdkChannels, LdkFeeRates, type LdkChainHooks } from './ldk-channels.js';
+import { parseNodeId } from './node-id.js';
 import { SocketBridge } from './socket-bridge.js';
 import { waitUntil } from './wait.js';
 import { ensureLdkLoaded } from './wasm.js';
@@ -48,6 +54,15 @@ export interface LdkNodeOptions {
   readonly inboundChannels?: InboundChannelPolicy;
   /** Also print every LDK log line to stderr (debugging aid). Default false. */
   readonly echoLogs?: boolean;
+  /**
+   * The chain the node follows (start tip, broadcast, funding, sweep destination); see `regtest.ts`.
+   * Without it the node starts at genesis and can neither fund nor sweep.
+   */
+  readonly chain?: LdkChainHooks;
+  /** Confirmations the node asks of channels it accepts (`minimum_depth`). Default LDK's (6). */
+  readonly minimumDepth?: number;
+  /** Starting answer of the fee estimator, sat per 1000 weight (see `channels.setFeeRate`). Default 253. */
+  readonly feeRatePerKw?: number;
 }
 
 /** Result of {@link LdkNode.openChannel}: LDK's `create_channel` outcome. */
@@ -57,22 +72,6 @@ export type OpenChannelResult =
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/**
- * Node id hex → bytes, checked to be a point on secp256k1 first: the WASM bindings turn an invalid
- * public key into a Rust panic (`RuntimeError: unreachable`), which can leave LDK's state poisoned.
- */
-function parseNodeId(nodeIdHex: string): Uint8Array {
-  const bad = (): LdkHarnessError =>
-    new LdkHarnessError('badNodeId', `not a compressed secp256k1 node id: ${nodeIdHex.slice(0, 70)}`);
-  if (!/^(02|03)[0-9a-f]{64}$/i.test(nodeIdHex)) throw bad();
-  try {
-    ECDH.convertKey(nodeIdHex, 'secp256k1', 'hex', 'hex', 'uncompressed');
-  } catch {
-    throw bad();
-  }
-  return new Uint8Array(Buffer.from(nodeIdHex, 'hex'));
-}
 
 /** LDK's optional remote address for a socket (sent back in LDK's `init` as `remote_addr`). */
 function remoteAddress(socket: net.Socket): ldk.Option_SocketAddressZ {
@@ -93,6 +92,8 @@ export class LdkNode {
   readonly network: LdkNetworkName;
   /** The LDK objects, for tests that need more than this class offers. */
   readonly ldk: LdkComponents;
+  /** Channel operations (funding, list, close, force close, sweeps). */
+  readonly channels: LdkChannels;
   private readonly logLines: string[] = [];
   private readonly eventRecords: LdkEventRecord[] = [];
   private readonly broadcastTxs: Uint8Array[] = [];
@@ -111,21 +112,35 @@ export class LdkNode {
     this.network = opts.network;
     this.policy = opts.inboundChannels ?? { kind: 'ldkDefault' };
     const echo = opts.echoLogs ?? false;
+    const chain = opts.chain;
+    const fees = new LdkFeeRates(opts.feeRatePerKw);
     this.ldk = buildLdkComponents({
       seed: opts.seed,
       network: opts.network,
       manuallyAcceptInboundChannels: this.policy.kind !== 'ldkDefault',
-      onLog: (_level, line) => {
-        if (this.logLines.push(line) > MAX_LOG_LINES) this.logLines.shift();
-        if (echo) process.stderr.write(`[${this.alias}] ${line}\n`);
+      onLog: (_level, line) => this.note(line, echo),
+      onBroadcast: (tx) => {
+        if (this.broadcastTxs.push(tx) > MAX_EVENTS) this.broadcastTxs.shift();
+        chain?.broadcast(tx);
       },
-      onBroadcast: (tx) => { this.broadcastTxs.push(tx); },
+      feeRate: (target) => fees.forTarget(target),
+      bestBlock: chain === undefined ? undefined : { hash: fromDisplayHex(chain.bestBlock.hashHex), height: chain.bestBlock.height },
+      minimumDepth: opts.minimumDepth,
+    });
+    this.channels = new LdkChannels({
+      components: this.ldk, hooks: chain, fees, note: (line) => this.note(line, echo),
+      flush: () => { this.ldk.peerManager.process_events(); this.drainEvents(); }, isStopped: () => this.stopped,
     });
     this.nodeId = hex(this.ldk.channelManager.get_our_node_id());
     // Only PeerManager ticks here. ChannelManager.timer_tick_occurred is left out on purpose: it counts
     // ~1-minute ticks to age unfunded channels out, which a fast test tick would make fire in seconds.
     this.ticker = setInterval(() => this.tick(), opts.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS);
     this.ticker.unref();
+  }
+
+  private note(line: string, echo: boolean): void {
+    if (this.logLines.push(line) > MAX_LOG_LINES) this.logLines.shift();
+    if (echo) process.stderr.write(`[${this.alias}] ${line}\n`);
   }
 
   /** Loads LDK (once per process) and starts a node. It listens nowhere until {@link listen}. */
@@ -308,6 +323,9 @@ export class LdkNode {
     return { ok: false, error: 'unexpected create_channel result' };
   }
 
+  /** True once {@link stop} ran. */
+  get isStopped(): boolean { return this.stopped; }
+
   /**
    * Runs one timer tick now: pings (and drops peers that sent nothing since the last tick while a
    * ping was due), then flushes. For deterministic ping rounds give the node a long `tickIntervalMs`
@@ -328,16 +346,20 @@ export class LdkNode {
   private drainEvents(): void {
     if (this.stopped) return;
     const got: ldk.Event[] = [];
-    this.ldk.channelManager.as_EventsProvider().process_pending_events(ldk.EventHandler.new_impl({
+    const handler = ldk.EventHandler.new_impl({
       handle_event(event: ldk.Event): ldk.Result_NoneReplayEventZ {
         got.push(event);
         return ldk.Result_NoneReplayEventZ.constructor_ok();
       },
-    }));
+    });
+    // ChannelManager raises the channel events; ChainMonitor raises SpendableOutputs (and BumpTransaction).
+    this.ldk.channelManager.as_EventsProvider().process_pending_events(handler);
+    this.ldk.chainMonitor.as_EventsProvider().process_pending_events(handler);
     if (got.length === 0) return;
     for (const event of got) {
       if (this.eventRecords.push(recordEvent(event)) > MAX_EVENTS) this.eventRecords.shift();
       if (event instanceof ldk.Event_OpenChannelRequest) this.answerOpenChannel(event);
+      else this.channels.handle(event);
     }
     this.ldk.peerManager.process_events();
   }

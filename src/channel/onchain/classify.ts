@@ -14,6 +14,7 @@
  * mempool-accepted transactions only) or build claims (see `./plans.ts`).
  */
 import type { Secp256k1Engine } from '../../crypto/secp256k1.js';
+import { assertNever } from '../../errors.js';
 import { commitmentNumberFromTx, type Commitment } from '../commitment.js';
 import { COMMITMENT_LOCKTIME_PREFIX, COMMITMENT_SEQUENCE_PREFIX } from '../constants.js';
 import { ChannelTxError } from '../errors.js';
@@ -64,8 +65,8 @@ function isMutualClose(ch: OnchainChannel, tx: Transaction): boolean {
   return s !== undefined && tx.outputs.length > 0 && tx.outputs.every((o) => sameBytes(o.script, s.local) || sameBytes(o.script, s.remote));
 }
 
-/** The revealed secret of the peer's commitment `n`, or undefined if it was not revoked. */
-function revokedSecret(ch: OnchainChannel, n: number): Uint8Array | undefined {
+/** The revealed secret of the peer's commitment `n`, or undefined if it was not revoked. The caller zeroes it. */
+export function peerRevokedSecret(ch: OnchainChannel, n: number): Uint8Array | undefined {
   if (ch.remoteSecrets.length === 0) return undefined;
   const store = PerCommitmentSecretStore.fromEntries(ch.remoteSecrets);
   try {
@@ -105,7 +106,7 @@ export function identifySpend(ch: OnchainChannel, tx: Transaction, engine?: Secp
   const n = commitmentNumberFromTx(tx.locktime, tx.inputs[0]!.sequence, channelObscuringFactor(ch));
   const latest = ch.remoteNext?.commitmentNumber ?? ch.remote.commitmentNumber;
   if (n > latest) return { kind: 'unknown', reason: 'remoteAhead', commitmentNumber: n };
-  const secret = n < ch.remote.commitmentNumber ? revokedSecret(ch, n) : undefined;
+  const secret = n < ch.remote.commitmentNumber ? peerRevokedSecret(ch, n) : undefined;
   if (secret !== undefined) {
     const toLocal = p2wsh(revokedToLocalScript(ch, perCommitmentPoint(secret, engine), engine));
     const toRemote = ourToRemoteScript(ch).script;
@@ -135,5 +136,7 @@ export function classifySpend(ch: OnchainChannel, tx: Transaction, engine?: Secp
       return { kind: 'revokedCommitment', commitmentNumber: id.commitmentNumber };
     case 'unknown':
       return id.commitmentNumber === undefined ? { kind: 'unknown', reason: id.reason } : { kind: 'unknown', reason: id.reason, commitmentNumber: id.commitmentNumber };
+    default:
+      return assertNever(id, 'funding spend');
   }
 }

@@ -15,3 +15,6 @@ export * from './classify.js';
 export * from './claims.js';
 export * from './revoked-htlcs.js';
 export * from './plans.js';
+export * from './constants.js';
+export * from './followups.js';
+export * from './resolver.js';

@@ -150,8 +150,7 @@ export function onReestablish(c0: Commitments, theirs: ReestablishFields, secret
   if (theirs.nextCommitmentNumber === 0n) return fail('invalidReestablish', 'forceClose', 'next_commitment_number is zero');
   const rev = planRevocation(c, theirs, secrets);
   const com = planCommit(c, theirs);
-  // Data loss on our side wins: whatever else is wrong, we must not broadcast.
-  for (const p of [rev, com]) if ('ok' in p && p.error.kind === 'weAreBehind') return p;
+  // The revocation side first: it is the one that can prove we lost data (the peer holds our secret).
   if ('ok' in rev) return rev;
   if ('ok' in com) return com;
   const out: Retransmission[] = [];

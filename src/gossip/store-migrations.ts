@@ -97,6 +97,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'chain watcher progress (last processed block), so spends while stopped are caught at start',
+    sql: `
+      CREATE TABLE chain_progress (
+        id     INTEGER PRIMARY KEY CHECK (id = 1),
+        height INTEGER NOT NULL,
+        hash   TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Current schema version of `db` (0 for an empty database). */

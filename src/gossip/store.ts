@@ -140,6 +140,8 @@ const SQL = {
   unmarkSpentAbove: 'UPDATE channels SET spent_height = NULL WHERE spent_height > ?',
   spentDeepEnough: 'SELECT scid FROM channels WHERE spent_height IS NOT NULL AND spent_height <= ?',
   unspentOutpoints: 'SELECT funding_txid AS txid, funding_vout AS vout FROM channels WHERE funding_txid IS NOT NULL AND spent_height IS NULL',
+  getProgress: 'SELECT height, hash FROM chain_progress WHERE id = 1',
+  setProgress: `INSERT INTO chain_progress (id, height, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET height = excluded.height, hash = excluded.hash`,
   counts: `SELECT (SELECT count(*) FROM channels) AS channels, (SELECT count(*) FROM channel_updates) AS channelUpdates,
            (SELECT count(*) FROM nodes) AS nodes, (SELECT count(*) FROM channels WHERE capacity_sat IS NULL) AS unverifiedChannels,
            (SELECT count(*) FROM channels WHERE spent_height IS NOT NULL) AS spentPending`,
@@ -324,6 +326,16 @@ export class GraphStore {
   /** Funding outpoints of channels not yet seen spent: what the chain watcher must watch. */
   unspentFundingOutpoints(): { txid: string; vout: number }[] {
     return this.st.unspentOutpoints.all() as { txid: string; vout: number }[];
+  }
+
+  /** The last block the chain watcher processed (height, display-hex hash), if it ever ran on this database. */
+  chainProgress(): { height: number; hash: string } | undefined {
+    return this.st.getProgress.get() as { height: number; hash: string } | undefined;
+  }
+
+  /** Records the last block the chain watcher processed (see {@link GraphStore.chainProgress}). */
+  setChainProgress(height: number, hash: string): void {
+    this.st.setProgress.run(height, hash);
   }
 
   /** Row counts for status and metrics. */

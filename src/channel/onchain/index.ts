@@ -18,3 +18,4 @@ export * from './plans.js';
 export * from './constants.js';
 export * from './followups.js';
 export * from './resolver.js';
+export * from './from-ledger.js';

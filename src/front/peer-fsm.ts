@@ -24,7 +24,7 @@
 import { assertNever } from '../errors.js';
 import type { CreditLedger } from '../cluster/session.js';
 import { NoiseError, NoiseHandshake, type StaticEcdh, type Transport } from '../noise/index.js';
-import { WireDecodeError, decodeMessage, encodeMessage, peekType } from '../wire/index.js';
+import { WireDecodeError, decodeMessage, encodeMessage, isChannelType, peekType } from '../wire/index.js';
 import { MAX_QUEUED_FORWARDS, OUR_PING_PONG_BYTES } from './constants.js';
 import { checkTheirInit, encodeOurInit, equal, hex, printable, type OurInit } from './init.js';
 
@@ -300,6 +300,9 @@ export class PeerConnection {
   }
 
   #dispatch(s: Extract<State, { kind: 'attaching' | 'active' }>, bytes: Uint8Array, now: number): PeerAction[] {
+    // BOLT 2 (types 32-255) runs on the backend (DESIGN §4): passed through raw, not parsed here; the
+    // backend decodes it and answers a malformed one.
+    if (isChannelType(typeOf(bytes))) return this.#forward(s, bytes, typeOf(bytes), now);
     let m;
     try {
       m = decodeMessage(bytes);
@@ -349,6 +352,24 @@ export class PeerConnection {
         // Gossip stays on the front (DESIGN §4): the daemon's gossip service (FrontRouter, queries,
         // filters) takes it; it spends no link credit, so it never pauses the peer here.
         return [local, { kind: 'gossip', message: bytes, type }];
+      case 'open_channel':
+      case 'accept_channel':
+      case 'funding_created':
+      case 'funding_signed':
+      case 'channel_ready':
+      case 'shutdown':
+      case 'closing_signed':
+      case 'closing_complete':
+      case 'closing_sig':
+      case 'update_add_htlc':
+      case 'update_fulfill_htlc':
+      case 'update_fail_htlc':
+      case 'commitment_signed':
+      case 'revoke_and_ack':
+      case 'update_fee':
+      case 'update_fail_malformed_htlc':
+      case 'channel_reestablish':
+        // (not reached: forwarded raw above; listed so the switch stays exhaustive)
       case 'announcement_signatures':
       case 'peer_storage':
       case 'peer_storage_retrieval':

@@ -1,6 +1,6 @@
 /**
  * @module wire
- * Public surface of `src/wire`: BOLT 1/7/9 codecs, pure and I/O-free. Import from here.
+ * Public surface of `src/wire`: BOLT 1/2/7/9 codecs, pure and I/O-free. Import from here.
  *
  * Spec: BOLT #1, #7, #9 at lightning/bolts a3772650 (see test/vectors/bolt/README.md).
  * Does not: frame or encrypt (BOLT 8, `src/noise`), verify signatures, or hold peer policy.
@@ -20,4 +20,5 @@ export * from './messages/define.js';
 export * from './messages/setup.js';
 export * from './messages/gossip.js';
 export * from './messages/queries.js';
+export * from './messages/channel.js';
 export * from './registry.js';

@@ -1,16 +1,35 @@
 /**
  * @module wire/registry
- * The one message type table (STYLE rule 3): every BOLT 1 and BOLT 7 message we decode, plus
+ * The one message type table (STYLE rule 3): every BOLT 1, BOLT 2 and BOLT 7 message we decode, plus
  * `decodeMessage` / `encodeMessage` for whole messages (2-byte type + payload) and type-range helpers.
  *
  * Spec: BOLT #1 "Lightning Message Format" (https://github.com/lightning/bolts/blob/master/01-messaging.md#lightning-message-format).
- * Any other type (BOLT 2 channel messages, custom messages) decodes to `{ name: 'unknown', type, payload }`
+ * Any other type (dual funding, splicing, quiescence, custom messages) decodes to `{ name: 'unknown', type, payload }`
  * and re-encodes byte-identically; whether to ignore it (odd) or disconnect (even) is the caller's call.
  * Does not: apply the "it's ok to be odd" policy, or frame/encrypt (BOLT 8, `src/noise`).
  */
 import { WireDecodeError, WireEncodeError } from './errors.js';
 import { Reader, Writer } from './reader.js';
 import type { MessageDef, MessageOf } from './messages/define.js';
+import {
+  acceptChannel,
+  channelReady,
+  channelReestablish,
+  closingComplete,
+  closingSig,
+  closingSigned,
+  commitmentSigned,
+  fundingCreated,
+  fundingSigned,
+  openChannel,
+  revokeAndAck,
+  shutdown,
+  updateAddHtlc,
+  updateFailHtlc,
+  updateFailMalformedHtlc,
+  updateFee,
+  updateFulfillHtlc,
+} from './messages/channel.js';
 import { announcementSignatures, channelAnnouncement, channelUpdate, nodeAnnouncement } from './messages/gossip.js';
 import {
   gossipTimestampFilter,
@@ -34,6 +53,23 @@ export const MESSAGE_DEFS = [
   error,
   ping,
   pong,
+  openChannel,
+  acceptChannel,
+  fundingCreated,
+  fundingSigned,
+  channelReady,
+  shutdown,
+  closingSigned,
+  closingComplete,
+  closingSig,
+  updateAddHtlc,
+  updateFulfillHtlc,
+  updateFailHtlc,
+  commitmentSigned,
+  revokeAndAck,
+  updateFee,
+  updateFailMalformedHtlc,
+  channelReestablish,
   channelAnnouncement,
   nodeAnnouncement,
   channelUpdate,

@@ -81,7 +81,7 @@ test('inbound peer: ECDH asked of the backend, init, pong, BOLT 2 both ways, dis
   assert.equal(JSON.parse(h.body).connections, 1);
   assert.equal((await get(s.front.healthPort, '/readyz')).status, 200);
   const metrics = (await get(s.front.healthPort, '/metrics')).body;
-  assert.match(metrics, /lnfleet_peer_messages_total\{direction="in",type="32"\} 1/);
+  assert.match(metrics, /lnfleet_peer_messages_total\{direction="in",type="open_channel"\} 1/);
   assert.match(metrics, /lnfleet_link_up 1/);
 
   s.backend.send({ name: 'disconnect', conn, reason: 'test over', tlvs: {} });

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   addressList,
   bigSize,
+  bytes32,
   chainHash,
   channelId,
   decodeAddresses,
@@ -16,12 +17,15 @@ import {
   encodeMessage,
   encodedShortIds,
   encodeWith,
+  htlcSignatures,
   initTlvs,
   MESSAGE_DEFS,
+  onionRoutingPacket,
   parseChannelType,
   point,
   queryShortChannelIdsTlvs,
   replyChannelRangeTlvs,
+  sha256Hash,
   shortChannelId,
   signature,
   u16,
@@ -71,6 +75,10 @@ const BY_CODEC = new Map<Codec<any>, fc.Arbitrary<unknown>>([
   [point, pointArb],
   [shortChannelId, u64Arb],
   [encodedShortIds, fc.array(u64Arb, { maxLength: 8 })],
+  [bytes32, bytesN(32)],
+  [sha256Hash, bytesN(32)],
+  [onionRoutingPacket, bytesN(1366)],
+  [htlcSignatures, fc.array(bytesN(64), { maxLength: 4 })],
 ]);
 /** Fields whose codec is built inline in the declaration (fixed sizes, address list). */
 const BY_FIELD: Record<string, fc.Arbitrary<unknown>> = { rgbColor: bytesN(3), alias: bytesN(32), addresses: addressArb };
@@ -84,6 +92,21 @@ const BY_TLV: Record<string, fc.Arbitrary<unknown>> = {
   queryOption: u64Arb,
   timestamps: fc.array(pair('timestampNodeId1', 'timestampNodeId2'), { maxLength: 4 }),
   checksums: fc.array(pair('checksumNodeId1', 'checksumNodeId2'), { maxLength: 4 }),
+  // BOLT 2
+  upfrontShutdownScript: fc.uint8Array({ maxLength: 42 }),
+  channelType: fc.uint8Array({ maxLength: 4 }),
+  shortChannelId: u64Arb,
+  feeRange: fc.record({ minFeeSatoshis: u64Arb, maxFeeSatoshis: u64Arb }).map((r) => ({ ...r })),
+  closerOutputOnly: bytesN(64),
+  closeeOutputOnly: bytesN(64),
+  closerAndCloseeOutputs: bytesN(64),
+  blindedPath: pointArb.map((pathKey) => ({ pathKey })),
+  attributionData: fc.record({ htlcHoldTimes: bytesN(80), truncatedHmacs: bytesN(840) }).map((r) => ({ ...r })),
+  fundingTxid: bytesN(32),
+  nextFunding: fc.record({ nextFundingTxid: bytesN(32), retransmitFlags: fc.integer({ min: 0, max: 0xff }) }).map((r) => ({ ...r })),
+  myCurrentFundingLocked: fc
+    .record({ myCurrentFundingLockedTxid: bytesN(32), retransmitFlags: fc.integer({ min: 0, max: 0xff }) })
+    .map((r) => ({ ...r })),
 };
 
 function tlvArb(records: readonly (readonly [number, string, unknown])[]): fc.Arbitrary<Record<string, unknown>> {

@@ -72,8 +72,8 @@ for (const [m, bytes] of SAMPLES) {
   });
 }
 
-test('BOLT 2 and custom messages pass through as unknown, byte-identical', () => {
-  for (const bytes of ['0020' + 'aa'.repeat(40), '0084', '8001deadbeef', '0104']) {
+test('dual funding, quiescence and custom messages pass through as unknown, byte-identical', () => {
+  for (const bytes of ['0040' + 'aa'.repeat(40), '0002', '8001deadbeef', '0104']) {
     const m = decodeMessage(hex(bytes));
     assert.equal(m.name, 'unknown');
     assert.equal(toHex(encodeMessage(m)), bytes);

@@ -69,6 +69,12 @@ const STATUS_OF: Readonly<Record<BackendErrorCode, number>> = {
   BACK_CONNECT_TIMEOUT: 504,
   BACK_API_INSECURE: 500,
   BACK_BAD_CONFIG: 500,
+  BACK_NO_WALLET: 503,
+  BACK_PEER_NOT_CONNECTED: 409,
+  BACK_INSUFFICIENT_FUNDS: 409,
+  BACK_UNKNOWN_CHANNEL: 404,
+  BACK_CHANNEL_FAILED: 502,
+  BACK_CHANNEL_TIMEOUT: 504,
 };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

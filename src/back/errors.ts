@@ -22,7 +22,19 @@ export type BackendErrorCode =
   /** The backend is shutting down. */
   | 'BACK_CLOSED'
   /** A setting the backend needs at start is missing or ambiguous (the message names the key). */
-  | 'BACK_BAD_CONFIG';
+  | 'BACK_BAD_CONFIG'
+  /** Opening a channel needs an on-chain wallet and `chain.source` is none. */
+  | 'BACK_NO_WALLET'
+  /** The channel operation needs the peer connected (through any front). */
+  | 'BACK_PEER_NOT_CONNECTED'
+  /** The wallet cannot pay for the channel. */
+  | 'BACK_INSUFFICIENT_FUNDS'
+  /** No channel matches the given id. */
+  | 'BACK_UNKNOWN_CHANNEL'
+  /** The peer refused or failed the channel operation (the message carries its reason). */
+  | 'BACK_CHANNEL_FAILED'
+  /** The peer did not answer a channel operation in time. */
+  | 'BACK_CHANNEL_TIMEOUT';
 
 /** Error of `src/back`. */
 export class BackendError extends LnfleetError<BackendErrorCode> {}

@@ -99,6 +99,22 @@ export const SCHEMA = {
   'front.health-listen': k(t.hostport(), '127.0.0.1:9736', FRONT, 'Local endpoint: /healthz, /readyz, /metrics and POST /vrrp (keepalived\'s notify hook). The track script and LVS ask /readyz on metrics.listen.'),
   'sync.peer-limit': k(t.int(0, 100), '5', BACK, 'Peers the backend syncs gossip from at once.'),
 
+  // ── channels (BOLT 2; the backend's acceptance policy and limits, docs/channels.md) ──
+  'channels.accept-inbound': k(t.bool(), 'true', BACK, 'Accept channels peers open to us (open_channel); false = answer each with an error.'),
+  'channels.min-funding-sat': k(t.int(1_000, 2_100_000_000_000_000), '20000', BACK, 'Smallest channel we open or accept, satoshis.'),
+  'channels.max-funding-sat': k(t.int(1_000, 2_100_000_000_000_000), '16777215', BACK, 'Largest channel we open or accept, satoshis (16777215 = 2^24 - 1, the limit without option_support_large_channel).'),
+  'channels.max-per-peer': k(t.int(0, 1000), '10', BACK, 'Channels (not yet closed) one peer may have with us; more inbound opens are refused.'),
+  'channels.minimum-depth': k(t.int(1, 100), '3', BACK, 'Confirmations we require of a funding transaction the peer funds (accept_channel minimum_depth).'),
+  'channels.to-self-delay': k(t.int(1, 2016, 'blocks'), '144', BACK, 'CSV delay we impose on the peer\'s to_local output (about a day).'),
+  'channels.max-to-self-delay': k(t.int(1, 2016, 'blocks'), '2016', BACK, 'Largest to_self_delay we accept from a peer on our own outputs (two weeks).'),
+  'channels.max-accepted-htlcs': k(t.int(1, 483), '30', BACK, 'HTLCs the peer may have pending towards us at once (BOLT 2 cap: 483).'),
+  'channels.htlc-minimum-msat': k(t.int(0, 1_000_000_000), '1', BACK, 'Smallest HTLC we accept, millisatoshis.'),
+  'channels.max-htlc-in-flight-percent': k(t.int(1, 100, '%'), '100', BACK, 'Total value of HTLCs pending towards us, as a percentage of the channel capacity.'),
+  'channels.reserve-percent': k(t.int(1, 20, '%'), '1', BACK, 'Reserve the peer must keep on its side, percentage of capacity (BOLT 2 suggests 1%).'),
+  'channels.dust-limit-sat': k(t.int(354, 10_000), '546', BACK, 'Dust limit of our commitment transaction, satoshis (354 is the BOLT 2 floor).'),
+  'channels.fee-floor': k(t.int(253, 1_000_000, 'sat/kw'), '253', BACK, 'Lowest feerate we ever use or accept for commitments and funding, sat/kw (253 = 1 sat/vB, the relay minimum).'),
+  'channels.fee-target-blocks': k(t.int(1, 1008, 'blocks'), '6', BACK, 'Confirmation target of the fee estimate (estimatesmartfee) for funding and commitment feerates.'),
+
   // ── operations ──
   'api.listen': k(t.hostport(), '127.0.0.1:8080', BACK, 'Backend HTTP API and status page.'),
   'api.password': k(t.string(), null, BACK, 'HTTP basic-auth password of the API; unset = no auth (keep api.listen on loopback then).', { secret: true, env: ['LNFLEET_API_PASSWORD'] }),

@@ -6,7 +6,7 @@
  * resolution (BOLT 5)" and the header of `./resolver.ts` for how the backend drives it.
  * Spec: https://github.com/lightning/bolts/blob/master/05-onchain.md
  *
- * Does not: watch the chain, broadcast, persist, or add fee inputs to zero-fee anchor HTLC transactions.
+ * Does not: watch the chain, broadcast, persist, or pick wallet coins (`fundAnchorHtlcTx` takes them).
  */
 export * from './types.js';
 export * from './rebuild.js';
@@ -19,3 +19,4 @@ export * from './constants.js';
 export * from './followups.js';
 export * from './resolver.js';
 export * from './from-ledger.js';
+export * from './anchor-fees.js';

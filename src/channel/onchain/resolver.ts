@@ -23,12 +23,13 @@
  *    The `ctx` (channel snapshot taken when the funding was spent, secrets, current feerate, sweep
  *    script) is rebuilt for each call; secrets never enter the state.
  * 3. Perform actions: `broadcast` (re-sent at most once per block while its output is unspent; with
- *    `needsFeeInputs`, attach wallet inputs first — not done here), `watchOutpoint`, `channelClosed`
+ *    `needsFeeInputs`, broadcast `fundAnchorHtlcTx(ctx, spends.vout, coins, change, preimage?)` signed
+ *    by the wallet instead), `watchOutpoint`, `channelClosed`
  *    (fail the channel, send `error`), `preimageFound` (fulfill upstream), `htlcFailed` (fail upstream),
  *    `warnLostFunds` (tell the operator), `done` (forget the channel: every output is irrevocably
  *    resolved).
  *
- * Does not: bump fees, spend anchors (CPFP), add fee inputs to anchor HTLC transactions, or decide which
+ * Does not: bump fees, spend anchors (CPFP), pick wallet coins for anchor HTLC transactions, or decide which
  * preimages may be used (the caller only passes preimages it may reveal).
  */
 import type { HtlcRef, OutputRole, Outpoint, ResolveContext } from './types.js';

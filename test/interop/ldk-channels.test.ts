@@ -2,15 +2,17 @@
  * The LDK harness runs real channels on the embedded regtest chain (bcoin through our bitcoind RPC
  * client): two LDK 0.1 peers on loopback open a channel funded from the regtest wallet, see it
  * confirm and become usable on both sides, change the commitment fee rate with `update_fee`, close it
- * cooperatively (the closing transaction spends the funding output on chain), and on a second channel
- * one side force-closes: the other side's output is swept at once, the closer's own output only after
- * the CSV delay its peer asked for.
+ * cooperatively (the closing transaction spends the funding output on chain, both outputs swept), and
+ * on a second channel one side force-closes: the output of the side whose commitment did not confirm is
+ * swept at once, the holder's own only after the CSV delay its peer asked for. The same on an anchor
+ * channel, where the force-close commitment reaches the chain through LDK's bump event.
  *
  * This proves the harness (`test/helpers/ldk/regtest.ts`, `ldk-channels.ts`) before it faces our node.
  * Timeouts only bound waits; nothing asserts on durations.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseTransaction } from '../../src/chain/bitcoin.js';
 import { startEmbeddedRegtest, type EmbeddedRegtest } from '../../src/chain/embedded-regtest.js';
 import { isEvent } from '../helpers/ldk/events.js';
 import type { LdkChannelInfo } from '../helpers/ldk/ldk-channels.js';
@@ -41,9 +43,10 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
   let a: LdkNode;
   let b: LdkNode;
   let first: LdkChannelInfo;
+  const extra: LdkNode[] = [];
 
-  /** A opens a channel to B and mines it to usable on both sides; returns A's view. */
-  async function openAndConfirm(): Promise<LdkChannelInfo> {
+  /** `a` opens a channel to `b` and mines it to usable on both sides; returns `a`'s view. */
+  async function openAndConfirm(a: LdkNode, b: LdkNode): Promise<LdkChannelInfo> {
     const res = a.openChannel(b.nodeId, CAPACITY_SATS, PUSH_MSAT);
     assert.ok(res.ok, JSON.stringify(res));
     const pending = await a.waitForEvent('channelPending', isEvent('channelPending', (e) => e.formerTemporaryChannelId === res.temporaryChannelId), WAIT_MS);
@@ -63,6 +66,7 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.equal(theirs.fundingTxid, pending.fundingTxid);
     assert.equal(mine.capacitySats, CAPACITY_SATS);
     assert.equal(mine.isOutbound, true);
+    assert.equal(mine.channelType, a.anchors ? 'anchors' : 'staticRemoteKey');
     assert.equal(theirs.isOutbound, false);
     assert.ok(mine.confirmations !== null && mine.confirmations >= MIN_DEPTH);
     // What each can send is its balance less its reserve (and, for A, the commitment fee): B's 100k
@@ -100,11 +104,12 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
   after(async () => {
     await a?.stop();
     await b?.stop();
+    for (const n of extra) await n.stop();
     await chain?.close();
   });
 
   test('A opens a channel to B funded from the regtest wallet; it confirms and is usable on both sides', async () => {
-    first = await openAndConfirm();
+    first = await openAndConfirm(a, b);
   });
 
   test('update_fee: A raises its fee estimate and, after a channel tick, both commitments use the new rate', async () => {
@@ -139,30 +144,65 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.ok(aGot > bGot && bGot > 0n && bGot < PUSH_MSAT / 1000n, `swept A ${aGot}, B ${bGot}`);
   });
 
-  test("force close: A broadcasts its commitment; B's output is swept at once, A's only after the CSV delay", async () => {
-    const ch = await openAndConfirm();
+  /** Display-hex txids of everything `n` broadcast. */
+  const sentBy = (n: LdkNode): string[] => n.broadcasts.map((tx) => parseTransaction(tx).txid);
+
+  /**
+   * `a` force-closes its channel to `b`. LDK's peer answers the `error` by broadcasting its own
+   * commitment too, and the chain keeps whichever came first (nearly always `a`'s): `holder` is the
+   * side whose commitment was mined. The other side's output is swept after LDK's anti-reorg depth,
+   * the holder's own exactly when its `to_self_delay` matures, not a block before.
+   */
+  async function forceCloseAndSweep(a: LdkNode, b: LdkNode, ch: LdkChannelInfo): Promise<void> {
     const from = await chain.tip() + 1;
     a.channels.forceClose(ch.channelId, b.nodeId);
     await b.waitForEvent('channelClosed', isEvent('channelClosed', (e) => e.channelId === ch.channelId), WAIT_MS);
     const closedAt = await rt.mine(1);
     const commitment = await rt.findSpend(ch.fundingTxid!, ch.fundingVout!, from);
-    assert.ok(commitment !== undefined, "A's commitment transaction mined");
-
+    assert.ok(commitment !== undefined, 'a commitment transaction mined');
+    const holder = sentBy(a).includes(commitment.tx.txid) ? a : b;
+    const other = holder === a ? b : a;
+    assert.ok(sentBy(holder).includes(commitment.tx.txid), 'the mined commitment is one the nodes broadcast');
     const sweptFor = (n: LdkNode) => n.channels.sweeps.filter((s) => s.channelId === ch.channelId).length;
 
-    // B's to_remote output is spendable after LDK's anti-reorg depth; B sweeps it to its script.
     await rt.mine(ANTI_REORG_DELAY - 1);
-    const bGot = await sweptOnChain(b, ch.channelId, from);
-    assert.ok(bGot > 0n && bGot < PUSH_MSAT / 1000n, `B swept ${bGot} sat`);
-    assert.equal(sweptFor(a), 0, "A's output is still locked by to_self_delay");
+    const otherGot = await sweptOnChain(other, ch.channelId, from);
+    assert.equal(sweptFor(holder), 0, `${holder.alias}'s output is still locked by to_self_delay`);
 
-    // A's to_local matures TO_SELF_DELAY blocks after the commitment confirmed: LDK reports it when the
-    // tip is TO_SELF_DELAY - 1 past the commitment's block, so a sweep fits in the next block.
+    // LDK reports the to_local output when the tip is TO_SELF_DELAY - 1 past the commitment's block,
+    // so a sweep fits in the next block.
     const tip = await chain.tip();
     await rt.mine(closedAt + TO_SELF_DELAY - 2 - tip);
-    assert.equal(sweptFor(a), 0, 'one block before maturity A has nothing to sweep');
+    assert.equal(sweptFor(holder), 0, `one block before maturity ${holder.alias} has nothing to sweep`);
     await rt.mine(1);
-    const aGot = await sweptOnChain(a, ch.channelId, from);
-    assert.ok(aGot > 0n && aGot < CAPACITY_SATS - PUSH_MSAT / 1000n, `A swept ${aGot} sat`);
+    const holderGot = await sweptOnChain(holder, ch.channelId, from);
+    // A funded the channel and pushed PUSH_MSAT to B: each sweep is that side's balance less fees.
+    const [aGot, bGot] = holder === a ? [holderGot, otherGot] : [otherGot, holderGot];
+    assert.ok(bGot > 0n && bGot < PUSH_MSAT / 1000n, `${b.alias} swept ${bGot} sat`);
+    assert.ok(aGot > bGot && aGot < CAPACITY_SATS - PUSH_MSAT / 1000n, `${a.alias} swept ${aGot} sat`);
+  }
+
+  test("force close: A broadcasts its commitment; the non-holder's output is swept at once, the holder's only after the CSV delay", async () => {
+    await forceCloseAndSweep(a, b, await openAndConfirm(a, b));
+  });
+
+  test('anchor channel (option_anchors): opened; force-closed by the opener while fees rose, the commitment goes out through the bump event (no CPFP child); both sides swept', async () => {
+    const c = await rt.startNode({ seed: seed(0xc3), alias: 'C', tickIntervalMs: MANUAL_TICKS_MS, anchors: true });
+    // LDK takes an inbound anchor channel only when the user accepts it by hand.
+    const d = await rt.startNode({ seed: seed(0xd4), alias: 'D', tickIntervalMs: MANUAL_TICKS_MS, anchors: true,
+      inboundChannels: { kind: 'accept' } });
+    extra.push(c, d);
+    await c.connect(d.nodeId, '127.0.0.1', await d.listen(0));
+    await c.waitForPeer(d.nodeId, WAIT_MS);
+    const ch = await openAndConfirm(c, d);
+    assert.equal(ch.channelType, 'anchors');
+    assert.equal(d.channels.get(ch.channelId)?.channelType, 'anchors');
+    // With its estimate above the commitment's rate (no channel tick, so no update_fee), LDK does not
+    // broadcast the commitment itself but asks the bumper, which here broadcasts it as is.
+    c.channels.setFeeRate(RAISED_FEE_RATE);
+    await forceCloseAndSweep(c, d, ch);
+    assert.ok(c.events.some(isEvent('bumpChannelClose', (e) => e.channelId === ch.channelId)), 'LDK left the commitment to the bumper');
+    const spendsFunding = (tx: Uint8Array): boolean => parseTransaction(tx).inputs.some((i) => i.prevTxid === ch.fundingTxid);
+    assert.ok(c.broadcasts.some(spendsFunding), 'the harness broadcast the commitment of the bump event');
   });
 });

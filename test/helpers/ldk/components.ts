@@ -44,6 +44,8 @@ export interface LdkComponentOptions {
   readonly bestBlock?: { readonly hash: Uint8Array; readonly height: number } | undefined;
   /** Confirmations this peer asks of a channel it accepts (`minimum_depth`). Default LDK's (6). */
   readonly minimumDepth?: number | undefined;
+  /** Offer and accept `option_anchors_zero_fee_htlc_tx` channels. Default false (static_remotekey only). */
+  readonly anchors?: boolean | undefined;
 }
 
 /** The LDK objects of one peer. Every object stays referenced here so the GC keeps it alive. */
@@ -129,12 +131,11 @@ export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
   const { router, messageRouter } = makeRouters(networkGraph, logger, keysManager);
   const config = ldk.UserConfig.constructor_default();
   config.set_manually_accept_inbound_channels(opts.manuallyAcceptInboundChannels);
-  if (opts.minimumDepth !== undefined) {
-    // The getter returns a copy: change it, then set it back.
-    const handshake = config.get_channel_handshake_config();
-    handshake.set_minimum_depth(opts.minimumDepth);
-    config.set_channel_handshake_config(handshake);
-  }
+  // The getter returns a copy: change it, then set it back.
+  const handshake = config.get_channel_handshake_config();
+  if (opts.minimumDepth !== undefined) handshake.set_minimum_depth(opts.minimumDepth);
+  handshake.set_negotiate_anchors_zero_fee_htlc_tx(opts.anchors ?? false);
+  config.set_channel_handshake_config(handshake);
   // Without a chain, genesis: LDK only needs a starting point. With one, its tip, so blocks follow on.
   const best = opts.bestBlock === undefined ? ldk.BestBlock.constructor_from_network(network)
     : ldk.BestBlock.constructor_new(opts.bestBlock.hash, opts.bestBlock.height);

@@ -37,10 +37,24 @@ export type LdkEventRecord =
     /** Display-hex funding txid and output index. */
     readonly fundingTxid: string;
     readonly fundingVout: number;
+    /** Negotiated channel type. */
+    readonly channelType: LdkChannelType;
   }
   | { readonly kind: 'channelReady'; readonly channelId: string; readonly counterpartyNodeId: string }
   | { readonly kind: 'spendableOutputs'; readonly channelId: string; readonly outputs: number }
+  /** Anchor channels: LDK wants the force-close commitment broadcast (and bumped). */
+  | { readonly kind: 'bumpChannelClose'; readonly channelId: string; readonly commitmentFeeSats: bigint }
   | { readonly kind: 'other'; readonly name: string };
+
+/** The channel types the harness can run: BOLT 2 `option_static_remotekey`, or `option_anchors`. */
+export type LdkChannelType = 'staticRemoteKey' | 'anchors' | 'other';
+
+/** Which of {@link LdkChannelType} LDK's `ChannelTypeFeatures` are (booleans come over as 0/1). */
+export function channelTypeOf(t: ldk.ChannelTypeFeatures): LdkChannelType {
+  if (t.requires_anchors_zero_fee_htlc_tx()) return 'anchors';
+  if (t.requires_static_remote_key()) return 'staticRemoteKey';
+  return 'other';
+}
 
 /** Hex of an optional channel id field ('' when LDK gives none). */
 const optId = (id: ldk.ChannelId | null): string => (id === null ? '' : hex(id.get_a()));
@@ -81,6 +95,7 @@ export function recordEvent(event: ldk.Event): LdkEventRecord {
       counterpartyNodeId: hex(event.counterparty_node_id),
       fundingTxid: toDisplayHex(event.funding_txo.get_txid()),
       fundingVout: event.funding_txo.get_index(),
+      channelType: channelTypeOf(event.channel_type),
     };
   }
   if (event instanceof ldk.Event_ChannelReady) {
@@ -88,6 +103,12 @@ export function recordEvent(event: ldk.Event): LdkEventRecord {
   }
   if (event instanceof ldk.Event_SpendableOutputs) {
     return { kind: 'spendableOutputs', channelId: optId(event.channel_id), outputs: event.outputs.length };
+  }
+  if (event instanceof ldk.Event_BumpTransaction) {
+    const ev = event.bump_transaction;
+    return ev instanceof ldk.BumpTransactionEvent_ChannelClose
+      ? { kind: 'bumpChannelClose', channelId: hex(ev.channel_id.get_a()), commitmentFeeSats: ev.commitment_tx_fee_satoshis }
+      : { kind: 'other', name: 'BumpTransactionEvent_HTLCResolution' };
   }
   return { kind: 'other', name: event.constructor.name };
 }

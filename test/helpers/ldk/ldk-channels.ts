@@ -10,15 +10,17 @@
  * Everything chain-facing goes through {@link LdkChainHooks} (`regtest.ts` implements them on the
  * embedded regtest chain), so this file knows no RPC.
  *
- * Does not: fetch blocks (the hooks' owner calls `blockConnected` with each one), route payments, or bump
- * fees (the harness negotiates no anchors, so LDK raises no `BumpTransaction` events).
+ *   Event_BumpTransaction(ChannelClose) (anchor channels) ─► the commitment broadcast as is (no CPFP)
+ *
+ * Does not: fetch blocks (the hooks' owner calls `blockConnected` with each one), route payments, or
+ * bump fees (no CPFP of anchors; HTLC claims of anchor channels are not handled).
  */
 import * as ldk from 'lightningdevkit';
 import { parseTransaction, toDisplayHex } from '../../../src/chain/bitcoin.js';
 import type { LdkComponents } from './components.js';
 import { FEE_RATE_SAT_PER_KW, SWEEP_FEE_RATE_SAT_PER_KW } from './constants.js';
 import { LdkHarnessError } from './errors.js';
-import { apiErrorText } from './events.js';
+import { apiErrorText, channelTypeOf, type LdkChannelType } from './events.js';
 import { parseChannelId, parseNodeId } from './node-id.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -56,6 +58,8 @@ export interface LdkChannelInfo {
   /** Commitment fee rate, sat per 1000 weight. */
   readonly feeRatePerKw: number | null;
   readonly shortChannelId: bigint | null;
+  /** Negotiated channel type (null before LDK knows it). */
+  readonly channelType: LdkChannelType | null;
 }
 
 /** A sweep of spendable outputs to {@link LdkChainHooks.sweepScript}. */
@@ -78,6 +82,7 @@ export function ldkTxidHex(txid: Uint8Array): string {
 
 function channelInfo(d: ldk.ChannelDetails): LdkChannelInfo {
   const txo = d.get_funding_txo() as ldk.OutPoint | null;
+  const type = d.get_channel_type() as ldk.ChannelTypeFeatures | null;
   return {
     channelId: hex(d.get_channel_id().get_a()),
     counterpartyNodeId: hex(d.get_counterparty().get_node_id()),
@@ -93,6 +98,7 @@ function channelInfo(d: ldk.ChannelDetails): LdkChannelInfo {
     confirmations: optU32(d.get_confirmations()),
     feeRatePerKw: optU32(d.get_feerate_sat_per_1000_weight()),
     shortChannelId: optU64(d.get_short_channel_id()),
+    channelType: type === null ? null : channelTypeOf(type),
   };
 }
 
@@ -236,7 +242,23 @@ export class LdkChannels {
   handle(event: ldk.Event): boolean {
     if (event instanceof ldk.Event_FundingGenerationReady) { this.fund(event); return true; }
     if (event instanceof ldk.Event_SpendableOutputs) { this.sweep(event); return true; }
+    if (event instanceof ldk.Event_BumpTransaction) { this.bump(event.bump_transaction); return true; }
     return false;
+  }
+
+  /**
+   * Anchor channels: LDK leaves broadcasting a force-close commitment to the fee bumper. On regtest the
+   * commitment's own fee (the funder's rate, ≥ 253 sat/kW) clears the mempool minimum, so the harness
+   * broadcasts it as is, with no CPFP child. HTLC claims would need wallet inputs: recorded, not done
+   * (the harness routes no payments, so no HTLC is ever on a commitment).
+   */
+  private bump(ev: ldk.BumpTransactionEvent): void {
+    if (ev instanceof ldk.BumpTransactionEvent_ChannelClose) {
+      if (this.hooks === undefined) { this.note('HARNESS commitment to broadcast but the node follows no chain'); return; }
+      this.hooks.broadcast(ev.commitment_tx);
+      return;
+    }
+    this.note('HARNESS BumpTransaction HTLCResolution not handled (no HTLCs expected)');
   }
 
   private fund(ev: ldk.Event_FundingGenerationReady): void {

@@ -61,6 +61,11 @@ export interface LdkNodeOptions {
   readonly chain?: LdkChainHooks;
   /** Confirmations the node asks of channels it accepts (`minimum_depth`). Default LDK's (6). */
   readonly minimumDepth?: number;
+  /**
+   * Offer and accept anchor channels (`option_anchors_zero_fee_htlc_tx`). LDK accepts an inbound
+   * anchor channel only under a manual `inboundChannels` policy. Default false.
+   */
+  readonly anchors?: boolean;
   /** Starting answer of the fee estimator, sat per 1000 weight (see `channels.setFeeRate`). Default 253. */
   readonly feeRatePerKw?: number;
 }
@@ -90,6 +95,8 @@ export class LdkNode {
   readonly alias: string;
   /** Chain the node runs on. */
   readonly network: LdkNetworkName;
+  /** Whether the node offers and accepts anchor channels. */
+  readonly anchors: boolean;
   /** The LDK objects, for tests that need more than this class offers. */
   readonly ldk: LdkComponents;
   /** Channel operations (funding, list, close, force close, sweeps). */
@@ -110,22 +117,26 @@ export class LdkNode {
   private constructor(opts: LdkNodeOptions) {
     this.alias = opts.alias ?? 'ldk';
     this.network = opts.network;
+    this.anchors = opts.anchors ?? false;
     this.policy = opts.inboundChannels ?? { kind: 'ldkDefault' };
     const echo = opts.echoLogs ?? false;
-    const chain = opts.chain;
+    // Every transaction this node sends (LDK's broadcaster, sweeps, bumped commitments) is recorded.
+    const send = (tx: Uint8Array): void => {
+      if (this.broadcastTxs.push(tx) > MAX_EVENTS) this.broadcastTxs.shift();
+      opts.chain?.broadcast(tx);
+    };
+    const chain = opts.chain === undefined ? undefined : { ...opts.chain, broadcast: send };
     const fees = new LdkFeeRates(opts.feeRatePerKw);
     this.ldk = buildLdkComponents({
       seed: opts.seed,
       network: opts.network,
       manuallyAcceptInboundChannels: this.policy.kind !== 'ldkDefault',
       onLog: (_level, line) => this.note(line, echo),
-      onBroadcast: (tx) => {
-        if (this.broadcastTxs.push(tx) > MAX_EVENTS) this.broadcastTxs.shift();
-        chain?.broadcast(tx);
-      },
+      onBroadcast: send,
       feeRate: (target) => fees.forTarget(target),
       bestBlock: chain === undefined ? undefined : { hash: fromDisplayHex(chain.bestBlock.hashHex), height: chain.bestBlock.height },
       minimumDepth: opts.minimumDepth,
+      anchors: opts.anchors,
     });
     this.channels = new LdkChannels({
       components: this.ldk, hooks: chain, fees, note: (line) => this.note(line, echo),
@@ -158,7 +169,7 @@ export class LdkNode {
   /** Recorded `ChannelManager` events so far, oldest first (bounded by MAX_EVENTS). */
   get events(): readonly LdkEventRecord[] { return this.eventRecords; }
 
-  /** Transactions LDK asked to broadcast (none unless a channel gets funded). */
+  /** Transactions the node broadcast (LDK's own, sweeps, bumped commitments), oldest first. */
   get broadcasts(): readonly Uint8Array[] { return this.broadcastTxs; }
 
   /** Number of timer ticks run so far (interval or {@link tick}). */

@@ -33,10 +33,10 @@ test('anchors: HTLC-timeout and HTLC-success funded with a wallet coin are valid
   const ctx = ctxA(p, { feeratePerKw: 2000 });
   const commit = broadcastLocal(p.a, p.sa);
   const plan = planResolution(ctx, commit);
-  for (const [h, pre] of [[H.h0, undefined], [H.h1, preimage(1)]] as const) {
+  for (const h of [H.h0, H.h1]) {
     const o = plan.outputs.find((x) => 'htlc' in x.role && Buffer.from(x.role.htlc.paymentHash).equals(Buffer.from(h.paymentHash)))!;
     assert.equal(o.claim!.needsFeeInputs, true);
-    const funded = fundAnchorHtlcTx(ctx, o.outpoint.vout, [coin], walletScript, pre);
+    const funded = fundAnchorHtlcTx(ctx, o.claim!.raw, [coin], walletScript);
     assert.deepEqual(funded.txid, txid(walletSign(funded.tx)), 'the txid does not change when the wallet signs');
     const signed = walletSign(funded.tx);
     const prevouts = [commit.outputs[o.outpoint.vout]!, { value: coin.valueSat, script: walletScript }];
@@ -46,19 +46,26 @@ test('anchors: HTLC-timeout and HTLC-success funded with a wallet coin are valid
     assert.ok(funded.feeSat * 1000n >= 2000n * BigInt(weight), `fee ${funded.feeSat} below 2000 sat/kw × ${weight} WU`);
     assert.ok(funded.feeSat * 1000n <= 2000n * BigInt(weight + 10), 'fee not grossly above the target');
     assert.equal(signed.locktime, h === H.h0 ? H.h0.cltvExpiry : 0);
+    if (h === H.h1) assert.ok(signed.inputs[0]!.witness.some((w) => Buffer.from(w).equals(Buffer.from(preimage(1)))), 'the preimage is carried over');
     // Tampering with the change output: the peer's signature ignores it, ours does not.
     const tampered = { ...signed, outputs: [signed.outputs[0]!, { ...signed.outputs[1]!, value: signed.outputs[1]!.value - 1000n }] };
     assert.notEqual(scriptError(serializeTx(tampered), prevouts), null);
   }
   // A coin that covers the fee but leaves dust change: no change output, the rest is fee.
   const small = { ...coin, valueSat: 2_000n };
-  const dustChange = fundAnchorHtlcTx(ctx, plan.outputs.find((x) => x.claim?.kind === 'htlcTimeout')!.outpoint.vout, [small], walletScript);
+  const timeoutTx = plan.outputs.find((x) => x.claim?.kind === 'htlcTimeout')!.claim!.raw;
+  const dustChange = fundAnchorHtlcTx(ctx, timeoutTx, [small], walletScript);
   assert.equal(dustChange.tx.outputs.length, 1);
   assert.equal(dustChange.feeSat, 2_000n);
-  assert.throws(() => fundAnchorHtlcTx(ctx, plan.outputs.find((x) => x.claim?.kind === 'htlcTimeout')!.outpoint.vout, [{ ...coin, valueSat: 100n }], walletScript), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+  assert.throws(() => fundAnchorHtlcTx(ctx, timeoutTx, [{ ...coin, valueSat: 100n }], walletScript), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+  // Anything but one of our HTLC transactions is refused (here: the to_local sweep).
+  const sweep = plan.outputs.find((x) => x.claim?.kind === 'toLocalSweep')!.claim!.raw;
+  assert.throws(() => fundAnchorHtlcTx(ctx, sweep, [coin], walletScript), (e) => e instanceof OnchainError && e.kind === 'invalidChannel');
 });
 
 test('staticRemoteKey HTLC transactions carry their own fee: no fee inputs', () => {
   const p = makePair('staticRemoteKey');
-  assert.throws(() => fundAnchorHtlcTx(ctxA(p), 0, [coin], walletScript), (e) => e instanceof OnchainError && e.kind === 'invalidChannel');
+  const commit = broadcastLocal(p.a, p.sa);
+  const timeoutTx = planResolution(ctxA(p), commit).outputs.find((x) => x.claim?.kind === 'htlcTimeout')!.claim!.raw;
+  assert.throws(() => fundAnchorHtlcTx(ctxA(p), timeoutTx, [coin], walletScript), (e) => e instanceof OnchainError && e.kind === 'invalidChannel');
 });

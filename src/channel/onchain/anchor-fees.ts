@@ -15,15 +15,18 @@
 import { activeEngine } from '../../crypto/engines.js';
 import { buildHtlcTxs, signHtlcTx, signedHtlcTx, type HtlcTx } from '../htlc.js';
 import { derivePrivkey } from '../keys.js';
-import { serializeTx, txid, txWeight, type Transaction, type TxOutput } from '../tx.js';
+import { parseTx, serializeTx, txid, txWeight, type Transaction, type TxOutput } from '../tx.js';
 import { rebuildLocal } from './rebuild.js';
 import { CLAIM_SEQUENCE_RBF, dustThresholdSat, feeForWeight } from './sweep.js';
-import { OnchainError, type Outpoint, type ResolveContext } from './types.js';
+import { OnchainError, sameBytes, type Outpoint, type ResolveContext } from './types.js';
 
 /** Witness weight of a P2WPKH spend: item count 1 + signature 1+73 + key 1+33 (WU); a typical wallet input. */
 export const P2WPKH_WITNESS_WEIGHT = 109;
 /** Largest DER signature plus its sighash byte, the placeholder for our not-yet-made signature (bytes). */
 const MAX_WITNESS_SIG_BYTES = 73;
+/** Position of the preimage (or the empty item of HTLC-timeout) in an HTLC transaction's witness (BOLT 3). */
+const PREIMAGE_WITNESS_INDEX = 3;
+const PREIMAGE_BYTES = 32;
 
 /** A wallet coin paying the fee, and the witness weight its signature will add. */
 export interface FeeInput {
@@ -53,19 +56,26 @@ function finalWeight(h: HtlcTx, draft: Transaction, remoteSig: Uint8Array, feeIn
 }
 
 /**
- * Our HTLC transaction for commitment output `commitmentOutputIndex` of our latest local commitment,
- * funded by `feeInputs` at `ctx.feeratePerKw` with change to `changeScript` (omitted when dust).
- * HTLC-success needs `preimage`. Throws `invalidChannel` for a non-anchors channel or an unknown
- * output, `invalidEvent` when the inputs cannot pay the fee.
+ * Funds `zeroFeeHtlcTx`, one of our zero-fee HTLC transactions as the resolver broadcasts it (a
+ * `broadcast` action with `needsFeeInputs`), with `feeInputs` at `ctx.feeratePerKw` and change to
+ * `changeScript` (omitted when dust). The HTLC and, for HTLC-success, the preimage are taken from it.
+ * Throws `invalidChannel` for a non-anchors channel or a transaction that is not one of our HTLC
+ * transactions, `invalidEvent` when the inputs cannot pay the fee.
  */
-export function fundAnchorHtlcTx(ctx: ResolveContext, commitmentOutputIndex: number, feeInputs: readonly FeeInput[], changeScript: Uint8Array, preimage?: Uint8Array): FundedHtlcTx {
+export function fundAnchorHtlcTx(ctx: ResolveContext, zeroFeeHtlcTx: Uint8Array, feeInputs: readonly FeeInput[], changeScript: Uint8Array): FundedHtlcTx {
+  const given = parseTx(zeroFeeHtlcTx);
+  const commitmentOutputIndex = given.inputs[0]?.vout ?? -1;
+  const item = given.inputs[0]?.witness[PREIMAGE_WITNESS_INDEX];
+  const preimage = item !== undefined && item.length === PREIMAGE_BYTES ? item : undefined;
   const ch = ctx.channel;
   if (ch.params.format !== 'anchors') throw new OnchainError('invalidChannel', 'only option_anchors HTLC transactions take fee inputs');
   const htlcTxs = buildHtlcTxs(rebuildLocal(ch, ctx.engine));
   const i = htlcTxs.findIndex((t) => t.commitmentOutputIndex === commitmentOutputIndex);
   const h = htlcTxs[i];
   const remoteSig = ch.local.remoteHtlcSigs[i];
-  if (h === undefined || remoteSig === undefined) throw new OnchainError('invalidChannel', `output ${commitmentOutputIndex} of our commitment is not a signed HTLC output`);
+  if (h === undefined || remoteSig === undefined || !sameBytes(txid(h.tx), txid({ ...given, inputs: given.inputs.map((x) => ({ ...x, witness: [] })) }))) {
+    throw new OnchainError('invalidChannel', 'not one of our HTLC transactions');
+  }
   const total = feeInputs.reduce((s, f) => s + f.valueSat, 0n);
   const withChange = draftOf(h, feeInputs, { value: 0n, script: changeScript });
   const feeWithChange = feeForWeight(ctx.feeratePerKw, finalWeight(h, withChange, remoteSig, feeInputs, preimage));

@@ -23,7 +23,7 @@
  *    The `ctx` (channel snapshot taken when the funding was spent, secrets, current feerate, sweep
  *    script) is rebuilt for each call; secrets never enter the state.
  * 3. Perform actions: `broadcast` (re-sent at most once per block while its output is unspent; with
- *    `needsFeeInputs`, broadcast `fundAnchorHtlcTx(ctx, spends.vout, coins, change, preimage?)` signed
+ *    `needsFeeInputs`, broadcast `fundAnchorHtlcTx(ctx, action.raw, coins, change)` signed
  *    by the wallet instead), `watchOutpoint`, `channelClosed`
  *    (fail the channel, send `error`), `preimageFound` (fulfill upstream), `htlcFailed` (fail upstream),
  *    `warnLostFunds` (tell the operator), `done` (forget the channel: every output is irrevocably

@@ -122,8 +122,8 @@ export class BitcoindWallet implements Wallet {
     const inputs = tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.prevVout }));
     const vout = tx.outputs.findIndex((o) => o.value === sats && hexOf(o.script) === hexOf(script));
     if (vout < 0) throw new WalletError('WALLET', 'badResponse', 'the funded transaction has no output paying the funding script');
-    // BOLT #2: - SHOULD use only BIP141 (Segregated Witness) inputs.
     // A legacy input would let the txid change before confirmation, and the commitment signatures with it.
+    // BOLT #2: - SHOULD use only BIP141 (Segregated Witness) inputs.
     if (tx.inputs.some((i) => i.witness.length === 0)) {
       await this.release({ hex: signed.hex, txid: tx.txid, vout, feeSat: 0n, inputs }).catch(() => {});
       throw new WalletError('WALLET', 'rejected', 'bitcoind chose a non-segwit input for the funding transaction; keep only segwit coins (bech32 addresses) in the wallet');

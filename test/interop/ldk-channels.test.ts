@@ -43,6 +43,7 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
   let a: LdkNode;
   let b: LdkNode;
   let first: LdkChannelInfo;
+  let bPort: number;
   const extra: LdkNode[] = [];
 
   /** `a` opens a channel to `b` and mines it to usable on both sides; returns `a`'s view. */
@@ -95,8 +96,8 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     rt = new LdkRegtest(chain);
     a = await rt.startNode({ seed: seed(0xa1), alias: 'A', tickIntervalMs: MANUAL_TICKS_MS });
     b = await rt.startNode({ seed: seed(0xb2), alias: 'B', tickIntervalMs: MANUAL_TICKS_MS });
-    const port = await b.listen(0);
-    await a.connect(b.nodeId, '127.0.0.1', port);
+    bPort = await b.listen(0);
+    await a.connect(b.nodeId, '127.0.0.1', bPort);
     await a.waitForPeer(b.nodeId, WAIT_MS);
     await b.waitForPeer(a.nodeId, WAIT_MS);
   });
@@ -121,6 +122,21 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
         (n.channels.get(first.channelId)?.feeRatePerKw === RAISED_FEE_RATE ? true : undefined), WAIT_MS);
     }
     assert.equal(b.channels.get(first.channelId)?.isUsable, true);
+  });
+
+  test('reconnect: after a disconnect the channel is not usable; A dials B again, channel_reestablish, usable on both sides', async () => {
+    const reestablished = (n: LdkNode) => n.logs.filter((l) => l.includes('Received message ChannelReestablish')).length;
+    const [aBefore, bBefore] = [reestablished(a), reestablished(b)];
+    a.disconnect(b.nodeId);
+    await b.waitForDisconnect(a.nodeId, WAIT_MS);
+    assert.equal(a.channels.get(first.channelId)?.isUsable, false);
+    assert.equal(b.channels.get(first.channelId)?.isUsable, false);
+    await a.connect(b.nodeId, '127.0.0.1', bPort);
+    for (const n of [a, b]) {
+      await waitUntil(`${n.alias} usable again`, () => (n.channels.get(first.channelId)?.isUsable === true ? true : undefined), WAIT_MS);
+    }
+    assert.ok(reestablished(a) > aBefore && reestablished(b) > bBefore, 'both sides sent channel_reestablish');
+    assert.equal(b.channels.get(first.channelId)?.feeRatePerKw, RAISED_FEE_RATE, 'the updated fee rate survived the reconnection');
   });
 
   test('mutual close: both sides report it, and the closing transaction spends the funding output on chain', async () => {

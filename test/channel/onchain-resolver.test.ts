@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTx, serializeTx, txid, type Transaction } from '../../src/channel/index.js';
+import { ChannelTxError, parseTx, serializeTx, txid, type Transaction } from '../../src/channel/index.js';
 import {
   IRREVOCABLE_DEPTH,
   initialResolverState,
@@ -40,8 +40,11 @@ class Sim {
   /** Broadcasts the simulator must not mine (to let the peer win a race). */
   readonly hold = new Set<string>();
 
+  readonly fundingPrevout: Pair['fundingPrevout'];
+
   constructor(p: Pair, ctx = ctxA(p)) {
     this.ctx = ctx;
+    this.fundingPrevout = p.fundingPrevout;
     this.state = initialResolverState({ txid: p.a.fundingTxid, vout: p.a.fundingVout }, START);
   }
 
@@ -63,12 +66,22 @@ class Sim {
    */
   mine(): void {
     const height = this.tip + 1;
-    const block = this.mempool.filter((a) => !this.hold.has(hex(a.txid)));
+    const closingFirst = (a: { role: string }): number => (a.role === 'closing' ? 0 : 1);
+    const block = this.mempool.filter((a) => !this.hold.has(hex(a.txid))).sort((x, y) => closingFirst(x) - closingFirst(y));
     this.mempool = this.mempool.filter((a) => this.hold.has(hex(a.txid)));
     for (const a of block) {
       const tx = parseTx(a.raw);
+      if (a.role === 'closing') {
+        assert.equal(scriptError(a.raw, [this.fundingPrevout]), null);
+        this.seen(tx, height);
+        this.step({ type: 'fundingSpent', tx: a.raw, height });
+        continue;
+      }
       const parent = this.txs.get(hex(a.spends.txid));
-      assert.ok(parent?.height !== undefined, 'claims spend confirmed outputs');
+      if (parent?.height === undefined) {
+        this.mempool.push(a); // its parent is not mined (yet): a miner could not include it
+        continue;
+      }
       assert.equal(scriptError(a.raw, [parent.tx.outputs[a.spends.vout]!]), null, `${a.role} claim fails the interpreter`);
       assert.ok(tx.locktime < height, `${a.role}: nLockTime ${tx.locktime} not final in block ${height}`);
       const seq = tx.inputs[0]!.sequence;
@@ -80,6 +93,13 @@ class Sim {
     }
     this.tip = height;
     this.step({ type: 'block', height });
+  }
+
+  /** Disconnects the blocks above `height`: their transactions go back to the mempool side of things. */
+  reorg(height: number): void {
+    for (const [k, v] of this.txs) if (v.height !== undefined && v.height > height) this.txs.set(k, { tx: v.tx });
+    this.tip = height;
+    this.step({ type: 'reorg', height });
   }
 
   /** Mines until done (bounded). Returns the number of blocks mined. */
@@ -200,19 +220,46 @@ for (const format of FORMATS) {
     assert.equal(lost.of('htlcFailed').length, 0, 'never fail upstream on lost state: the HTLCs may be on chain');
   });
 
-  test(`${format}: a reorg undoes a confirmed HTLC-timeout; it is rebroadcast and resolution still completes`, () => {
+  test(`${format}: reorgs undo a confirmed HTLC-timeout, then the commitment itself; both are rebroadcast and resolution completes`, () => {
     const sim = new Sim(p);
-    sim.close(broadcastLocal(p.a, p.sa));
-    while (!sim.log.some((a) => a.type === 'watchOutpoint' && sim.state.phase === 'resolving' && sim.state.outputs.some((o) => o.role.kind === 'localHtlcTxOutput' && o.role.htlc.id === 0n))) sim.mine();
+    const commit = broadcastLocal(p.a, p.sa);
+    sim.close(commit);
+    const hasSecondStage = (): boolean => sim.state.phase === 'resolving' && sim.state.outputs.some((o) => o.role.kind === 'localHtlcTxOutput' && o.role.htlc.id === 0n);
+    for (let i = 0; i < 40 && !hasSecondStage(); i++) sim.mine();
+    assert.ok(hasSecondStage(), 'the HTLC-timeout confirmed');
     const confirmedAt = sim.tip;
-    const before = sim.of('broadcast').filter((a) => a.role === 'localHtlc').length;
-    sim.step({ type: 'reorg', height: confirmedAt - 1 });
-    sim.tip = confirmedAt - 1;
-    assert.ok(sim.state.phase === 'resolving' && !sim.state.outputs.some((o) => o.role.kind === 'localHtlcTxOutput' && o.role.htlc.id === 0n), 'second stage dropped');
+    const timeouts = () => sim.log.filter((a) => a.type === 'broadcast' && a.role === 'localHtlc' && a.raw.length > 0).length;
+    const before = timeouts();
+    sim.reorg(confirmedAt - 1);
+    assert.ok(!hasSecondStage(), 'second stage dropped with the block that created it');
     sim.mine();
-    assert.equal(sim.of('broadcast').filter((a) => a.role === 'localHtlc').length, before + 1, 'the HTLC-timeout is sent again');
+    assert.equal(timeouts(), before + 1, 'the HTLC-timeout is sent again');
+    assert.ok(hasSecondStage(), 'and confirms again');
+    // Now the commitment itself is reorged out: the resolver rebroadcasts it, then everything that follows.
+    sim.reorg(CLOSE_HEIGHT - 1);
+    assert.ok(sim.state.phase === 'resolving' && sim.state.closing.height === undefined);
+    assert.ok(sim.state.phase === 'resolving' && sim.state.outputs.every((o) => o.status.kind !== 'spent'), 'every spend undone');
+    sim.mine();
+    assert.ok(sim.log.some((a) => a.type === 'broadcast' && a.role === 'closing' && hex(a.txid) === hex(txid(commit))));
+    assert.ok(sim.state.phase === 'resolving' && sim.state.closing.height === CLOSE_HEIGHT);
     sim.runToDone();
-    assert.throws(() => resolverStep({ phase: 'watching', tip: 10, funding: { txid: p.a.fundingTxid, vout: 1 } }, { type: 'block', height: 9 }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+    assert.equal(sim.state.phase, 'done');
+  });
+
+  test(`${format}: events that cannot apply are typed errors`, () => {
+    const sim = new Sim(p);
+    const commit = broadcastLocal(p.a, p.sa);
+    sim.close(commit);
+    assert.throws(() => resolverStep(sim.state, { type: 'block', height: sim.tip - 1 }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+    const watched = sim.state.phase === 'resolving' ? sim.state.outputs[0]!.outpoint : assert.fail();
+    // A transaction reported as spending a watched output that does not.
+    assert.throws(() => resolverStep(sim.state, { type: 'outputSpent', outpoint: watched, tx: serializeTx(commit) }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+    // Garbage bytes as a transaction: the transaction parser's typed error.
+    assert.throws(() => resolverStep(sim.state, { type: 'outputSpent', outpoint: watched, tx: Uint8Array.of(1, 2, 3) }, sim.ctx), (e) => e instanceof ChannelTxError && e.kind === 'malformedTx');
+    // A transaction that does not spend the funding output reported as the funding spend.
+    const fresh = initialResolverState({ txid: p.a.fundingTxid, vout: p.a.fundingVout }, START);
+    const notFunding = { ...commit, inputs: [{ ...commit.inputs[0]!, vout: 0 }] };
+    assert.throws(() => resolverStep(fresh, { type: 'fundingSpent', tx: serializeTx(notFunding) }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'notFundingSpend');
   });
 }
 

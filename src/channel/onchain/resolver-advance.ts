@@ -87,7 +87,14 @@ export function advance(state: Resolving, actions: ResolverAction[]): StepResult
     }
     return o;
   });
-  const closingDepth = depthAt(tip, state.closing.height);
+  let closing = state.closing;
+  if (closing.height === undefined && closing.lastBroadcastTip !== tip) {
+    // BOLT #5: - MUST be prepared to resolve outputs multiple times, in case of blockchain
+    // reorganizations.
+    actions.push({ type: 'broadcast', raw: closing.raw, txid: closing.txid, spends: state.funding, role: 'closing', needsFeeInputs: false });
+    closing = { ...closing, lastBroadcastTip: tip };
+  }
+  const closingDepth = depthAt(tip, closing.height);
   let pendingFails = state.pendingFails;
   if (pendingFails.length > 0 && closingDepth >= HTLC_FAIL_DEPTH) {
     for (const htlc of pendingFails) actions.push({ type: 'htlcFailed', htlc });
@@ -95,7 +102,7 @@ export function advance(state: Resolving, actions: ResolverAction[]): StepResult
   }
   if (closingDepth >= IRREVOCABLE_DEPTH && pendingFails.length === 0 && outputs.every((o) => resolved(o, tip))) {
     actions.push({ type: 'done' });
-    return { state: { phase: 'done', tip, funding: state.funding, closing: state.closing }, actions };
+    return { state: { phase: 'done', tip, funding: state.funding, closing }, actions };
   }
-  return { state: { ...state, outputs, pendingFails }, actions };
+  return { state: { ...state, closing, outputs, pendingFails }, actions };
 }

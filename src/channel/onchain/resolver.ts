@@ -22,7 +22,8 @@
  *    confirmation is reported (`txConfirmed`, or the same `outputSpent` again with a height).
  *    The `ctx` (channel snapshot taken when the funding was spent, secrets, current feerate, sweep
  *    script) is rebuilt for each call; secrets never enter the state.
- * 3. Perform actions: `broadcast` (re-sent at most once per block while its output is unspent; with
+ * 3. Perform actions: `broadcast` (re-sent at most once per block while its output is unspent, and
+ *    the closing transaction itself while it is unconfirmed, role `closing`; with
  *    `needsFeeInputs`, broadcast `fundAnchorHtlcTx(ctx, action.raw, coins, change)` signed
  *    by the wallet instead), `watchOutpoint`, `channelClosed`
  *    (fail the channel, send `error`), `preimageFound` (fulfill upstream), `htlcFailed` (fail upstream),
@@ -65,8 +66,12 @@ export interface TrackedOutput extends WatchedOutput {
 /** The transaction that spent the funding output. */
 export interface ClosingInfo {
   readonly txid: Uint8Array;
+  /** The signed transaction: rebroadcast (once per block) while it is not confirmed, e.g. after a reorg. */
+  readonly raw: Uint8Array;
   readonly spend: SpendKind;
   readonly height?: number;
+  /** Tip height at which it was last rebroadcast. */
+  readonly lastBroadcastTip?: number;
 }
 
 /** The resolver's state. */
@@ -96,7 +101,8 @@ export type ResolverEvent =
 export type ResolverAction =
   | { readonly type: 'channelClosed'; readonly spend: SpendKind; readonly closingTxid: Uint8Array }
   | { readonly type: 'watchOutpoint'; readonly outpoint: Outpoint }
-  | { readonly type: 'broadcast'; readonly raw: Uint8Array; readonly txid: Uint8Array; readonly spends: Outpoint; readonly role: OutputRole['kind']; readonly needsFeeInputs: boolean }
+  /** `role` names the output spent; `closing` is the funding spend itself (rebroadcast while unconfirmed). */
+  | { readonly type: 'broadcast'; readonly raw: Uint8Array; readonly txid: Uint8Array; readonly spends: Outpoint; readonly role: OutputRole['kind'] | 'closing'; readonly needsFeeInputs: boolean }
   | { readonly type: 'preimageFound'; readonly paymentHash: Uint8Array; readonly preimage: Uint8Array }
   | { readonly type: 'htlcFailed'; readonly htlc: HtlcRef }
   | { readonly type: 'warnLostFunds'; readonly reason: 'unknownSpend' | 'remoteAhead' | 'unplacedOutputs'; readonly detail: string }
@@ -170,7 +176,8 @@ function onFundingSpent(state: Exclude<ResolverState, { phase: 'done' }>, raw: U
     phase: 'resolving',
     tip: state.tip,
     funding: state.funding,
-    closing: { txid: id, spend: plan.spend, ...(height !== undefined ? { height } : {}) },
+    // Seen confirmed or in the mempool: no need to send it again this block.
+    closing: { txid: id, raw, spend: plan.spend, lastBroadcastTip: state.tip, ...(height !== undefined ? { height } : {}) },
     outputs,
     pendingFails: plan.missingOfferedHtlcs,
   };
@@ -228,7 +235,7 @@ function onPreimage(state: Resolving, preimage: Uint8Array, ctx: ResolveContext)
 
 function onReorg(state: Resolving, height: number): Resolving {
   const above = (h: number | undefined): boolean => h !== undefined && h > height;
-  const closing = above(state.closing.height) ? { txid: state.closing.txid, spend: state.closing.spend } : state.closing;
+  const closing = above(state.closing.height) ? { txid: state.closing.txid, raw: state.closing.raw, spend: state.closing.spend } : state.closing;
   // Transactions confirmed above `height` are unconfirmed again: their spends are undone (they may
   // confirm again, reported anew), and the outputs they created are dropped with them.
   const undone = state.outputs.filter((o) => o.status.kind === 'spent' && above(o.status.height)).map((o) => (o.status as { txid: Uint8Array }).txid);

@@ -7,12 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha256 } from '../../src/crypto/hash.js';
-import { buildHtlcTxs, parseTx, txid } from '../../src/channel/index.js';
+import { buildHtlcTxs, p2wsh, parseTx, txid } from '../../src/channel/index.js';
 import {
   balances, buildLocalCommitment, hasHtlcs, hasPendingChanges, htlcs, localCommitmentTx, localPerCommitmentPoint, receiveCommit, receiveFail, receiveFee,
   receiveFulfill, receiveRevoke, remoteChainInfo, remotePerCommitmentSecret, sendCommit, sendFail, sendFee, sendFulfill,
 } from '../../src/channel/commitments/index.js';
 import { add, assertConsistent, commitOnce, engine, ok, openPair, preimage, settle } from './commitments-fixture.js';
+import { scriptError } from './onchain-script.js';
 
 const FUNDING_MSAT = 1_000_000_000n;
 const total = (b: { ourMsat: bigint; theirMsat: bigint }) => b.ourMsat + b.theirMsat;
@@ -108,7 +109,16 @@ for (const format of ['staticRemoteKey', 'anchors'] as const) {
       const successes = signed.htlcTxs.filter((h) => h.kind === 'success');
       assert.ok(successes.length > 0 && successes.every((h) => h.raw === undefined), 'HTLC-success waits for the preimage');
       const pre = Array.from({ length: 30 }, (_, i) => preimage(i).preimage);
-      assert.ok(localCommitmentTx(c, secrets, pre, engine).htlcTxs.every((h) => h.raw !== undefined));
+      const all = localCommitmentTx(c, secrets, pre, engine);
+      assert.ok(all.htlcTxs.every((h) => h.raw !== undefined));
+      // Bitcoin's script rules (bcoin's interpreter): the commitment spends the funding output with both
+      // signatures, and every HTLC transaction spends its output with the peer's and our signature.
+      const fundingOut = { value: c.params.fundingSat, script: p2wsh(signed.commitment.fundingScript) };
+      assert.equal(scriptError(all.raw, [fundingOut]), null, 'commitment');
+      for (const h of all.htlcTxs) assert.equal(scriptError(h.raw!, [signed.commitment.tx.outputs[h.commitmentOutputIndex]!]), null, `${h.kind} ${h.htlcId}`);
+      const forged = Uint8Array.from(all.raw);
+      forged[forged.length - 80]! ^= 1; // inside a signature of the witness
+      assert.notEqual(scriptError(forged, [fundingOut]), null, 'a damaged signature fails');
     }
     // Fulfill everything both ways.
     for (const h of htlcs(p.a)) {

@@ -30,7 +30,7 @@
  * channel_reestablish; onReestablish(c, theirs, secrets) says what to retransmit, in order, or who lost
  * data (`weAreBehind` → action `error`: never broadcast).
  *
- * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, localCommitmentTx (signed, ready to
+ * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, local/remoteHasUnsignedChanges, localCommitmentTx (signed, ready to
  * broadcast), remoteChainInfo / remotePerCommitmentSecret (BOLT 5).
  *
  * Persistence: the caller persists the returned ledger before sending what it returned. Secrets are
@@ -53,5 +53,5 @@ export { sendCommit, receiveCommit, receiveRevoke, localHasChanges, remoteHasCha
 export type { Settled } from './sign.js';
 export { onDisconnect, reestablishFields, onReestablish } from './reestablish.js';
 export type { Retransmission, ReestablishOutcome } from './reestablish.js';
-export { balances, htlcs, hasPendingChanges, hasHtlcs, localCommitmentTx, remoteChainInfo, remotePerCommitmentSecret } from './queries.js';
+export { balances, htlcs, hasPendingChanges, hasHtlcs, localHasUnsignedChanges, remoteHasUnsignedChanges, localCommitmentTx, remoteChainInfo, remotePerCommitmentSecret } from './queries.js';
 export type { BalanceView, HtlcState, LocalHtlcTx, SignedLocalCommitment, RemoteChainInfo } from './queries.js';

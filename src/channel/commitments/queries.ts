@@ -71,6 +71,19 @@ export function hasPendingChanges(c: Commitments): boolean {
     || c.localChanges.signed.length > 0 || c.remoteChanges.signed.length > 0;
 }
 
+/**
+ * Whether we sent updates not yet covered by a `commitment_signed`: BOLT 2 forbids sending `shutdown`
+ * then ("updates pending on the receiving node's commitment transaction"); sign first.
+ */
+export function localHasUnsignedChanges(c: Commitments): boolean {
+  return c.localChanges.proposed.length > 0;
+}
+
+/** Whether the peer sent updates it has not signed yet (it owes us a `commitment_signed`). */
+export function remoteHasUnsignedChanges(c: Commitments): boolean {
+  return c.remoteChanges.proposed.length > 0;
+}
+
 /** Whether either commitment still holds an HTLC (closing negotiation needs none). */
 export function hasHtlcs(c: Commitments): boolean {
   return c.localCommit.spec.htlcs.length > 0 || latestRemoteCommit(c).spec.htlcs.length > 0;

@@ -80,6 +80,10 @@ export function sendAdd(c: Commitments, cmd: AddHtlcCommand): Result<{ commitmen
   const view = remoteNextView(c1);
   const f = checkOffered(view, { format: p.format, receiver: p.remote, sender: p.local, senderIsFunder: p.weAreFunder, feeSpikeBuffer: true });
   if (f) return fail(f.kind, 'refuse', f.message);
+  // The funder must also afford our own commitment with the HTLC (its dust limit may leave more outputs).
+  if (p.weAreFunder && !funderCanAfford(localFullView(c1), true, p.local.dustLimitSat, p.remote.channelReserveSat, p.format)) {
+    return fail('insufficientFunds', 'refuse', 'we could not pay the fee of our own commitment with this HTLC above our reserve');
+  }
   const max = c.policy.maxDustHtlcExposureMsat;
   // BOLT #2: - when offering an HTLC:
   // - if the HTLC's `amount_msat` is smaller than the remote `dust_limit_satoshis` plus the HTLC-success fee at `feerate_per_kw`:

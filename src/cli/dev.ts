@@ -75,7 +75,10 @@ function confText(lines: Record<string, string | number | boolean>): string {
   return Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n';
 }
 
-function writeConfigs(dir: string, fronts: number, p: DevPorts): Map<string, string> {
+/** Extra backend settings a caller layers over the dev defaults (tests: a chain source). */
+export type DevBackendConfig = Readonly<Record<string, string | number | boolean>>;
+
+function writeConfigs(dir: string, fronts: number, p: DevPorts, backExtra: DevBackendConfig = {}): Map<string, string> {
   const pki = join(dir, 'pki');
   const files = new Map<string, string>();
   const common = { chain: 'regtest', 'cluster.port': p.link, 'cluster.mdns': false, 'log.level': 'info' };
@@ -90,6 +93,7 @@ function writeConfigs(dir: string, fronts: number, p: DevPorts): Map<string, str
     'cluster.tls.revocations': join(pki, 'revocations.json'),
     'api.listen': `127.0.0.1:${p.api}`,
     'metrics.listen': `127.0.0.1:${p.metrics}`,
+    ...backExtra,
   }));
   for (let i = 0; i < fronts; i++) {
     const id = `front-${i + 1}`;
@@ -131,8 +135,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, dea
   }
 }
 
-/** Starts a dev cluster: provisions, spawns, waits for readiness, writes cluster.json. */
-export async function startDevCluster(opts: { dataDir: string; fronts: number; ports: DevPorts }): Promise<DevCluster> {
+/**
+ * Starts a dev cluster: provisions, spawns, waits for readiness, writes cluster.json. `backendConfig`
+ * overrides backend settings (tests point `chain.source = bitcoind` at an embedded regtest chain).
+ */
+export async function startDevCluster(opts: { dataDir: string; fronts: number; ports: DevPorts; backendConfig?: DevBackendConfig }): Promise<DevCluster> {
   const dir = resolve(opts.dataDir);
   mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
   await provision(join(dir, 'pki'));
@@ -142,7 +149,7 @@ export async function startDevCluster(opts: { dataDir: string; fronts: number; p
       if (code !== 0) throw new DevError('DEV_START', `could not issue a certificate for front-${i}`);
     }
   }
-  const configs = writeConfigs(dir, opts.fronts, opts.ports);
+  const configs = writeConfigs(dir, opts.fronts, opts.ports, opts.backendConfig);
   const children = new Map<string, ChildProcess>();
   const spawnChild = (name: string): ChildProcess => {
     const role = name === 'back' ? 'back' : 'front';

@@ -70,6 +70,11 @@ for (const format of FORMATS) {
     const fundingIn = { txid: p.a.fundingTxid, vout: p.a.fundingVout, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] };
     const closing: Transaction = { version: 2, locktime: 0, inputs: [fundingIn], outputs: [{ value: 600_000n, script: p.a.shutdown!.local }, { value: 399_000n, script: p.a.shutdown!.remote }] };
     assert.deepEqual(classifySpend(p.a, closing), { kind: 'mutualClose' });
+    // option_simple_close: a dust closer output may become an OP_RETURN; OP_RETURN alone is not ours.
+    const opReturn = { value: 0n, script: Uint8Array.of(0x6a) };
+    assert.deepEqual(classifySpend(p.a, { ...closing, outputs: [closing.outputs[0]!, opReturn] }), { kind: 'mutualClose' });
+    assert.equal(classifySpend(p.a, { ...closing, outputs: [opReturn] }).kind, 'unknown');
+    assert.equal(classifySpend({ ...p.a, shutdown: undefined }, closing).kind, 'unknown', 'without the shutdown scripts a close cannot be told from a theft');
     assert.deepEqual(classifySpend(p.a, { ...closing, outputs: [{ value: 999_000n, script: p.sweepScript }] }), { kind: 'unknown', reason: 'unrecognized' });
     // Revoked number but the secret store does not have it yet (the peer never revoked it): not a penalty case.
     assert.equal(classifySpend({ ...p.a, remoteSecrets: [] }, bCommitment(p, 'revoked').tx).kind, 'unknown');

@@ -60,9 +60,13 @@ function looksLikeCommitment(tx: Transaction): boolean {
   return tx.inputs.length === 1 && tx.locktime >>> 24 === COMMITMENT_LOCKTIME_PREFIX && seq >>> 24 === COMMITMENT_SEQUENCE_PREFIX;
 }
 
+/** `OP_RETURN`: `option_simple_close` may replace a dust closer output with one. */
+const OP_RETURN = 0x6a;
+
 function isMutualClose(ch: OnchainChannel, tx: Transaction): boolean {
   const s = ch.shutdown;
-  return s !== undefined && tx.outputs.length > 0 && tx.outputs.every((o) => sameBytes(o.script, s.local) || sameBytes(o.script, s.remote));
+  const ours = (script: Uint8Array): boolean => sameBytes(script, s!.local) || sameBytes(script, s!.remote);
+  return s !== undefined && tx.outputs.some((o) => ours(o.script)) && tx.outputs.every((o) => ours(o.script) || o.script[0] === OP_RETURN);
 }
 
 /** The revealed secret of the peer's commitment `n`, or undefined if it was not revoked. The caller zeroes it. */

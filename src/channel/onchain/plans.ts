@@ -24,7 +24,7 @@ import { claimOurDelayed, claimRemoteHtlc, claimToRemote, ourHtlcTxClaim, penalt
 import { identifySpend, revokedToLocalScript, type Identified, type SpendKind } from './classify.js';
 import { matchRevokedHtlcs } from './revoked-htlcs.js';
 import { ourToRemoteScript, theirCommitmentKeys } from './rebuild.js';
-import { sameBytes, type Claim, type HtlcRef, type OutputRole, type Outpoint, type ResolveContext } from './types.js';
+import { hexOf, sameBytes, type Claim, type HtlcRef, type OutputRole, type Outpoint, type ResolveContext } from './types.js';
 
 /** One output the resolver watches until it is irrevocably resolved. */
 export interface WatchedOutput {
@@ -48,10 +48,10 @@ export interface ResolutionPlan {
 
 /** Preimages we know, by payment hash (hex). */
 export function preimageIndex(preimages: readonly Uint8Array[]): Map<string, Uint8Array> {
-  return new Map(preimages.map((p) => [Buffer.from(sha256(p)).toString('hex'), p]));
+  return new Map(preimages.map((p) => [hexOf(sha256(p)), p]));
 }
 
-const hashKey = (h: { paymentHash: Uint8Array; cltvExpiry: number }): string => `${Buffer.from(h.paymentHash).toString('hex')}:${h.cltvExpiry}`;
+const hashKey = (h: { paymentHash: Uint8Array; cltvExpiry: number }): string => `${hexOf(h.paymentHash)}:${h.cltvExpiry}`;
 
 function planLocal(ctx: ResolveContext, c: Commitment, id: Uint8Array, preimages: Map<string, Uint8Array>): WatchedOutput[] {
   const out: WatchedOutput[] = [];
@@ -70,7 +70,7 @@ function planLocal(ctx: ResolveContext, c: Commitment, id: Uint8Array, preimages
       const h = info.htlc;
       const htlc: HtlcRef = { offeredByUs: h.direction === 'offered', paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, amountMsat: h.amountMsat, ...(h.id !== undefined ? { id: h.id } : {}) };
       const sigIndex = htlcTxs.findIndex((t) => t.commitmentOutputIndex === vout);
-      const preimage = preimages.get(Buffer.from(h.paymentHash).toString('hex'));
+      const preimage = preimages.get(hexOf(h.paymentHash));
       // BOLT #5: - if the commitment transaction HTLC output has *timed out* and hasn't been
       // *resolved*:
       // - MUST *resolve* the output by spending it using the HTLC-timeout
@@ -99,7 +99,7 @@ function planRemote(ctx: ResolveContext, c: Commitment, point: Uint8Array, id: U
       const h = info.htlc;
       // The peer's `received` is what we offered.
       const htlc: HtlcRef = { offeredByUs: h.direction === 'received', paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry, amountMsat: h.amountMsat, ...(h.id !== undefined ? { id: h.id } : {}) };
-      const preimage = preimages.get(Buffer.from(h.paymentHash).toString('hex'));
+      const preimage = preimages.get(hexOf(h.paymentHash));
       let claim: Claim | undefined;
       // BOLT #5: - if the commitment transaction HTLC output has *timed out* AND NOT been
       // *resolved*:
@@ -187,7 +187,7 @@ function missingOffered(ctx: ResolveContext, outputs: readonly WatchedOutput[], 
   // - otherwise:
   // - once the commitment transaction has reached reasonable depth:
   // - MUST fail the corresponding incoming HTLC (if any).
-  return ourOfferedHtlcs(ctx).filter((h) => !onChain.has(hashKey(h)) && !preimages.has(Buffer.from(h.paymentHash).toString('hex')));
+  return ourOfferedHtlcs(ctx).filter((h) => !onChain.has(hashKey(h)) && !preimages.has(hexOf(h.paymentHash)));
 }
 
 /** The plan for an already identified spend. */

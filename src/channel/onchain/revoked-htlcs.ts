@@ -11,7 +11,7 @@
 import type { CommitmentKeys } from '../keys.js';
 import { offeredHtlcScript, p2wsh, receivedHtlcScript } from '../scripts.js';
 import type { Transaction } from '../tx.js';
-import type { HtlcInfo, HtlcRef, OnchainChannel } from './types.js';
+import { hexOf, type HtlcInfo, type HtlcRef, type OnchainChannel } from './types.js';
 
 /** A revoked HTLC output: which HTLC, and the witness script it pays to. */
 export interface RevokedHtlcMatch {
@@ -24,7 +24,7 @@ function candidates(ch: OnchainChannel): HtlcInfo[] {
   const all: HtlcInfo[] = [...(ch.remoteHtlcHistory ?? []), ...ch.remote.htlcs, ...(ch.remoteNext?.htlcs ?? []), ...ch.local.htlcs];
   const seen = new Set<string>();
   return all.filter((h) => {
-    const k = `${Buffer.from(h.paymentHash).toString('hex')}:${h.cltvExpiry}`;
+    const k = `${hexOf(h.paymentHash)}:${h.cltvExpiry}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -39,12 +39,12 @@ export function matchRevokedHtlcs(ch: OnchainChannel, keys: CommitmentKeys, tx: 
     // On the peer's commitment an HTLC the peer offered is an offered-HTLC script; one we offered is received.
     const offered = offeredHtlcScript(keys, h.paymentHash, anchors);
     const received = receivedHtlcScript(keys, h.paymentHash, h.cltvExpiry, anchors);
-    byScript.set(Buffer.from(p2wsh(offered)).toString('hex'), { htlc: { offeredByUs: false, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry }, witnessScript: offered });
-    byScript.set(Buffer.from(p2wsh(received)).toString('hex'), { htlc: { offeredByUs: true, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry }, witnessScript: received });
+    byScript.set(hexOf(p2wsh(offered)), { htlc: { offeredByUs: false, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry }, witnessScript: offered });
+    byScript.set(hexOf(p2wsh(received)), { htlc: { offeredByUs: true, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry }, witnessScript: received });
   }
   const out = new Map<number, RevokedHtlcMatch>();
   tx.outputs.forEach((o, vout) => {
-    const m = byScript.get(Buffer.from(o.script).toString('hex'));
+    const m = byScript.get(hexOf(o.script));
     if (m !== undefined) out.set(vout, m);
   });
   return out;

@@ -179,6 +179,13 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Lowercase hex of public bytes (hashes, scripts), for map keys. */
+export function hexOf(b: Uint8Array): string {
+  let out = '';
+  for (const x of b) out += x.toString(16).padStart(2, '0');
+  return out;
+}
+
 /** Whether two outpoints are the same. */
 export function sameOutpoint(a: Outpoint, b: Outpoint): boolean {
   return a.vout === b.vout && sameBytes(a.txid, b.txid);

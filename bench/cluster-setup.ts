@@ -14,6 +14,9 @@
  *   node process; both are spawned through `bash -c 'ulimit -n …; exec node …'` so they may hold >10,000
  *   sockets, with an IPC channel whose loss stops them even if this process dies.
  *
+ * Profiling aids (off by default): `BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"` adds node flags to the
+ * front and the load generator; `BENCH_KEEP_DIR=1` keeps the temp dir (certificates, front.log, loadgen.log).
+ *
  * Does not: measure anything (see `bench/cluster.ts`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -97,7 +100,8 @@ function confText(lines: Record<string, string | number | boolean>): string {
 }
 
 function spawnNode(args: string[], logPath: string, openFiles: number): ChildProcess {
-  const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const extra = (process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const quoted = [process.execPath, ...extra, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('bash', ['-c', `ulimit -n ${openFiles} && exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const log = createWriteStream(logPath, { flags: 'a' });
   child.stdout!.pipe(log);
@@ -158,7 +162,7 @@ async function waitHealthy(port: number, front: ChildProcess, logPath: string): 
 /** Starts backend + one front + the load generator; everything on 127.0.0.1. */
 export async function startBenchCluster(opts: BenchClusterOptions): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'lnfleet-bench-'));
-  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: (() => Promise<void> | void)[] = [() => { if (process.env['BENCH_KEEP_DIR'] !== '1') rmSync(dir, { recursive: true, force: true }); }];
   const close = async (): Promise<void> => { for (const c of cleanups.splice(0).reverse()) await c(); };
   try {
     const ca = await createCa();

@@ -3,15 +3,16 @@
  * Board health: a sample of CPU temperature, load, memory and root-disk use, judged against the
  * `board.health.*` thresholds, every `board.health.interval-ms` (DESIGN §7 "Health").
  *
- *   HealthSource (systeminformation, or a test feed) ─> evaluateHealth (pure) ─> HealthReport
+ *   HealthSource (sysfs/procfs/statfs, or a test feed) ─> evaluateHealth (pure) ─> HealthReport
  *                                                                            ─> BoardIndicator / metrics / /healthz
  *
  * A missing temperature (VMs, boards without a thermal zone) is "unknown", never a failure. A probe
- * that fails (e.g. `df` missing in a container) makes its field unknown; the other fields still count.
- * `systeminformation` is imported lazily, on the first sample.
+ * that fails (e.g. no `/proc/meminfo` in a sandbox) makes its field unknown; the other fields still count.
+ * The real source starts no processes (see `systemHealthSource`).
  *
  * Does not: act on the report (callers feed `BoardIndicator.setHealth`), or expose HTTP.
  */
+import { readdir, readFile, statfs } from 'node:fs/promises';
 import { availableParallelism, freemem, loadavg, totalmem } from 'node:os';
 import type { LoadedConfig } from '../config/index.js';
 import type { BoardLogger } from './indicator.js';
@@ -82,14 +83,12 @@ export function evaluateHealth(s: HealthSample, t: HealthThresholds): HealthRepo
   return { ok: degraded.length === 0, degraded, overTemperature: temperature === 'high', temperature, sample: s };
 }
 
-/**
- * systeminformation reports an unknown temperature as `null` (v5) or `-1` (older versions, some
- * platforms); no board we run on is at exactly −1 °C.
- */
-const UNKNOWN_TEMP_SENTINEL = -1;
-
-const knownTemp = (v: number | null | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) && v !== UNKNOWN_TEMP_SENTINEL ? v : null;
+/** Where Linux exposes thermal zones (one `thermal_zoneN/{type,temp}` per sensor, millidegrees). */
+const THERMAL_DIR = '/sys/class/thermal';
+/** Zone types that are the CPU/SoC die on the boards and PCs we run on (Pi: `cpu-thermal`, x86: `x86_pkg_temp`). */
+const CPU_ZONE = /cpu|x86_pkg_temp|soc/i;
+/** Readings outside this range (°C) are a missing or broken sensor, not a temperature. */
+const SANE_TEMP_C = { min: -40, max: 150 } as const;
 
 const orNull = async <T>(p: () => Promise<T>): Promise<T | null> => {
   try {
@@ -99,27 +98,58 @@ const orNull = async <T>(p: () => Promise<T>): Promise<T | null> => {
   }
 };
 
-/**
- * The real source: `systeminformation` for temperature, memory and `/`, `os.loadavg` for load (the
- * kernel's 1-minute average, which is what `max-load` means; `si.currentLoad` is a CPU percentage
- * between two calls instead). Each probe fails alone; memory falls back to `os.freemem`.
- */
-export function systemHealthSource(): HealthSource {
-  return async () => {
-    const si = await import('systeminformation');
-    const [temp, mem, disks] = await Promise.all([
-      orNull(() => si.cpuTemperature()), orNull(() => si.mem()), orNull(() => si.fsSize()),
+/** The CPU temperature from the thermal zones: the first CPU-like zone, else the first readable one. */
+async function cpuTemperature(dir: string): Promise<number | null> {
+  const zones = (await readdir(dir)).filter((z) => z.startsWith('thermal_zone')).sort();
+  let fallback: number | null = null;
+  for (const z of zones) {
+    const [type, raw] = await Promise.all([
+      orNull(() => readFile(`${dir}/${z}/type`, 'utf8')), orNull(() => readFile(`${dir}/${z}/temp`, 'utf8')),
     ]);
-    const root = disks?.find((d) => d.mount === '/');
-    const memUsedRatio = mem !== null && mem.total > 0
-      ? (mem.total - mem.available) / mem.total
-      : 1 - freemem() / totalmem();
+    const c = raw === null ? NaN : Number.parseInt(raw, 10) / 1000;
+    if (!Number.isFinite(c) || c < SANE_TEMP_C.min || c > SANE_TEMP_C.max) continue;
+    if (type !== null && CPU_ZONE.test(type)) return c;
+    fallback ??= c;
+  }
+  return fallback;
+}
+
+/** (MemTotal − MemAvailable) / MemTotal from `/proc/meminfo`. */
+async function memUsedRatio(): Promise<number> {
+  const text = await readFile('/proc/meminfo', 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  const total = kb('MemTotal');
+  const available = kb('MemAvailable');
+  if (!(total > 0) || !Number.isFinite(available)) throw new Error('no MemTotal/MemAvailable in /proc/meminfo');
+  return (total - available) / total;
+}
+
+/** Used / size of the filesystem on `/`, as `df` counts it (blocks not free / all blocks). */
+async function rootDiskUsedRatio(): Promise<number | null> {
+  const s = await statfs('/');
+  return s.blocks > 0 ? (s.blocks - s.bfree) / s.blocks : null;
+}
+
+/**
+ * The real source, read straight from the kernel with asynchronous file reads: thermal zones for the
+ * temperature, `/proc/meminfo` for memory (fallback `os.freemem`), `statfs('/')` for the disk, and
+ * `os.loadavg` for load (the kernel's 1-minute average, which is what `max-load` means).
+ *
+ * No child processes: a front samples every few seconds while it serves thousands of peers, and the
+ * previous source (`systeminformation`) ran `execSync` shells for temperature and `df`, which stopped
+ * the event loop for the life of each child (tens of ms on a busy board) and made the kernel copy the
+ * page tables of the whole process at every fork. Each probe fails alone: its field is unknown.
+ * `thermalDir` is for tests (a fake `/sys/class/thermal`).
+ */
+export function systemHealthSource(thermalDir = THERMAL_DIR): HealthSource {
+  return async () => {
+    const [cpuTempC, mem, disk] = await Promise.all([orNull(() => cpuTemperature(thermalDir)), orNull(memUsedRatio), orNull(rootDiskUsedRatio)]);
     return {
-      cpuTempC: knownTemp(temp?.main),
+      cpuTempC,
       load1: loadavg()[0] ?? 0,
       cpus: availableParallelism(),
-      memUsedRatio,
-      diskUsedRatio: root !== undefined && root.size > 0 ? root.used / root.size : null,
+      memUsedRatio: mem ?? 1 - freemem() / totalmem(),
+      diskUsedRatio: disk,
     };
   };
 }

@@ -42,7 +42,7 @@ ${FIRSTBOOT_USAGE}
 /** Dependencies, injectable for tests. */
 export interface BoardCommandDeps {
   readonly env?: () => Readonly<Record<string, string | undefined>>;
-  /** Health source of `status` (default: systeminformation). */
+  /** Health source of `status` (default: `systemHealthSource`, read from sysfs/procfs). */
   readonly healthSource?: HealthSource;
   /** GPIO of the no-front fallback (default: onoff when `board.gpio.enabled`, else dark). */
   readonly gpio?: GpioProvider;

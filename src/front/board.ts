@@ -25,7 +25,7 @@ import type { LinkStateName } from './link-client.js';
 export interface FrontBoardOptions {
   /** GPIO provider (default: onoff when `board.gpio.enabled`, else dark). */
   readonly gpio?: GpioProvider | undefined;
-  /** Health source (default: systeminformation); `null` turns sampling off. */
+  /** Health source (default: `systemHealthSource`, read from sysfs/procfs); `null` turns sampling off. */
   readonly healthSource?: HealthSource | null | undefined;
 }
 

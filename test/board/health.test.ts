@@ -1,11 +1,14 @@
 /**
  * Tests of board health: each threshold crossing gives `degraded` with the right reason, over-
  * temperature, unknown temperature and disk, the periodic monitor on a virtual clock (no overlap, a
- * failing source keeps the last report), the real systeminformation sample's shape, and the board
+ * failing source keeps the last report), the real sysfs/procfs sample's shape and its thermal-zone choice, and the board
  * gauges on a prom-client registry.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import {
   HealthMonitor, ManualScheduler, evaluateHealth, registerBoardMetrics, systemHealthSource, thresholdsFromConfig,
@@ -123,7 +126,7 @@ test('monitor: a failing source logs once per streak and keeps the last report',
   m.stop();
 });
 
-test('the real systeminformation sample has numbers in range (temperature may be unknown)', async () => {
+test('the real sysfs/procfs sample has numbers in range (temperature may be unknown)', async () => {
   const s = await systemHealthSource()();
   assert.ok(s.cpuTempC === null || (Number.isFinite(s.cpuTempC) && s.cpuTempC > -50 && s.cpuTempC < 150), `cpuTempC ${s.cpuTempC}`);
   assert.ok(Number.isFinite(s.load1) && s.load1 >= 0);
@@ -133,6 +136,26 @@ test('the real systeminformation sample has numbers in range (temperature may be
   const r = evaluateHealth(s, T);
   assert.equal(typeof r.ok, 'boolean');
   assert.ok(Array.isArray(r.degraded));
+});
+
+test('the real source reads the CPU thermal zone (not the first zone), in °C, and skips broken sensors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lnfleet-thermal-'));
+  try {
+    const zone = (n: number, type: string, temp: string) => {
+      mkdirSync(join(dir, `thermal_zone${n}`));
+      writeFileSync(join(dir, `thermal_zone${n}`, 'type'), `${type}\n`);
+      writeFileSync(join(dir, `thermal_zone${n}`, 'temp'), `${temp}\n`);
+    };
+    zone(0, 'acpitz', '27800');
+    zone(1, 'x86_pkg_temp', '999999');
+    zone(2, 'cpu-thermal', '52125');
+    assert.equal((await systemHealthSource(dir)()).cpuTempC, 52.125);
+    rmSync(join(dir, 'thermal_zone2'), { recursive: true });
+    assert.equal((await systemHealthSource(dir)()).cpuTempC, 27.8, 'no sane CPU zone: the first readable zone');
+    assert.equal((await systemHealthSource(join(dir, 'missing'))()).cpuTempC, null, 'no thermal zones: unknown');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('board gauges: read at scrape time; unknown values are absent; one state is 1', async () => {

@@ -1,7 +1,7 @@
 /**
  * Tests of write coalescing (`cluster/coalesce`) and of the front's credit re-grant batching
- * (`front/peer-socket` CreditGrants): writes of one turn leave in one batch, in order, with every
- * callback; backpressure (write() false → 'drain') is kept; grants never exceed what was written nor
+ * (`front/peer-socket` CreditGrants): the first write of a turn on an idle stream leaves at once, the
+ * rest of the turn in one batch, in order, with every callback; backpressure (write() false → 'drain') is kept; grants never exceed what was written nor
  * the window, and always come once a window has drained. No timing assertions: the "turn" is driven
  * by a scheduler the test holds.
  */
@@ -44,41 +44,62 @@ function manualTurns(): { schedule: (f: () => void) => void; turn: () => void; s
 
 const b = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 
-test('writes of one turn leave in one batch, in order, each callback called', async () => {
+test('the first write of a turn on an idle stream leaves at once; the rest of the turn in one batch, in order', async () => {
   const { stream, batches } = sink();
   const t = manualTurns();
   const cork = new TickCork(stream, t.schedule);
   const called: number[] = [];
   for (let i = 0; i < 5; i++) cork.write(b(i, i), () => called.push(i));
-  assert.equal(batches.length, 0, 'nothing written before the turn ends');
-  assert.equal(stream.writableLength, 10, 'held bytes count as queued');
+  assert.equal(batches.length, 1, 'the lone first write did not wait');
+  assert.deepEqual(batches[0], [Buffer.from([0, 0])]);
+  assert.equal(stream.writableLength, 8, 'held bytes count as queued');
   assert.equal(t.scheduled(), 1, 'one flush per turn');
   t.turn();
-  assert.equal(batches.length, 1);
-  assert.deepEqual(Buffer.concat(batches[0]!), Buffer.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]));
+  assert.equal(batches.length, 2);
+  assert.deepEqual(Buffer.concat(batches[1]!), Buffer.from([1, 1, 2, 2, 3, 3, 4, 4]));
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(called, [0, 1, 2, 3, 4]);
   cork.write(b(9));
+  assert.equal(batches.length, 3, 'the next turn starts with a direct write again');
   t.turn();
-  assert.equal(batches.length, 2, 'the next turn is a new batch');
+  assert.equal(batches.length, 3);
+});
+
+test('a stream with unsent bytes: even the first write of a turn is held for the batch', () => {
+  const s = sink();
+  const t = manualTurns();
+  const cork = new TickCork(s.stream, t.schedule);
+  s.block();
+  cork.write(b(1));
+  t.turn();
+  assert.equal(s.batches.length, 1);
+  assert.equal(s.stream.writableLength, 1, 'the sink has not taken it yet');
+  cork.write(b(2));
+  cork.write(b(3));
+  assert.equal(cork.holding, true, 'not idle: coalesce');
+  t.turn();
+  s.release();
+  assert.deepEqual(s.batches.slice(1).map((x) => Buffer.concat(x)), [Buffer.from([2, 3])], 'one batch after the blocked write');
 });
 
 test('a batch reaching maxBytes is written at once; flush() writes what is held', () => {
   const { stream, batches } = sink(1 << 20);
   const t = manualTurns();
   const cork = new TickCork(stream, t.schedule, 8);
+  cork.write(new Uint8Array(1));
+  assert.equal(batches.length, 1, 'first write of the turn: direct');
   cork.write(new Uint8Array(4));
-  assert.equal(batches.length, 0);
+  assert.equal(batches.length, 1);
   cork.write(new Uint8Array(4));
-  assert.equal(batches.length, 1, 'reaching 8 bytes flushed');
+  assert.equal(batches.length, 2, 'reaching 8 bytes flushed');
   assert.equal(cork.holding, false);
   cork.write(new Uint8Array(1));
   assert.equal(cork.holding, true);
   cork.flush();
-  assert.equal(batches.length, 2);
+  assert.equal(batches.length, 3);
   t.turn(); // the stale end-of-turn calls are no-ops
   t.turn();
-  assert.equal(batches.length, 2);
+  assert.equal(batches.length, 3);
   assert.equal(stream.writableLength, 0);
 });
 
@@ -91,7 +112,7 @@ test('backpressure: write() returns false above the high-water mark and drain fo
   assert.equal(cork.write(new Uint8Array(4)), false, 'at the high-water mark: wait for drain');
   const drained = once(s.stream, 'drain');
   t.turn();
-  assert.equal(s.batches.length, 1);
+  assert.equal(s.batches.length, 1, 'the first write is with the sink; the second waits behind it');
   assert.equal(s.stream.writableLength, 8, 'still queued while the sink has not taken it');
   s.release();
   await drained;
@@ -104,9 +125,10 @@ test('end() flushes what the cork holds', async () => {
   const cork = new TickCork(stream, t.schedule);
   cork.write(b(1));
   cork.write(b(2));
+  cork.write(b(3));
   stream.end();
   await once(stream, 'finish');
-  assert.deepEqual(Buffer.concat(batches.flat()), Buffer.from([1, 2]));
+  assert.deepEqual(Buffer.concat(batches.flat()), Buffer.from([1, 2, 3]));
   t.turn(); // the scheduled uncork after end is harmless
 });
 

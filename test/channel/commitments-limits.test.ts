@@ -109,6 +109,15 @@ test('dust exposure: we refuse to offer past it; a received HTLC past it is flag
   // B (same policy) accepts a sixth trimmed HTLC from a lenient A but flags it to be failed.
   assert.equal(ok(receiveAdd(p.b, theirAdd(5n, 1_000_000n))).dustExposureExceeded, true);
   assert.equal(ok(receiveAdd(p.b, theirAdd(5n, 50_000_000n))).dustExposureExceeded, false);
+  // Once committed, the flagged HTLC is reported among the settled ones to fail.
+  const lenient = { ...p.a, policy: { maxDustHtlcExposureMsat: 1_000_000_000n } };
+  const sixth = ok(sendAdd(lenient, addCmd(1_000_000n, 9)));
+  p.a = { ...sixth.commitments, policy };
+  p.b = ok(receiveAdd(p.b, sixth.add)).commitments;
+  const s = settle(p, 'a');
+  const b = s.b.flatMap((x) => [...x.overDustExposure]);
+  assert.deepEqual(b, [sixth.add.id], 'B must fail the sixth dust HTLC, and only that one');
+  assert.equal(s.b.flatMap((x) => x.forwardAdds).length, 6);
   const loose = openPair();
   for (let i = 0; i < 5; i++) add(loose, 'a', 1_000_000n, i);
   assert.equal(ok(receiveAdd(loose.b, theirAdd(5n, 1_000_000n))).dustExposureExceeded, false, 'default policy: 50 000 sat');

@@ -18,7 +18,8 @@ import { commitmentIndex, insertSecretEntry } from '../shachain.js';
 import { buildLocalCommitment, buildRemoteCommitment, checkLocalSigs, commitmentTxid, localPerCommitmentPoint, localPerCommitmentSecret, signRemote } from './build.js';
 import { HASH_BYTES } from './constants.js';
 import { fail, type CommitmentsResult as Result } from './errors.js';
-import { reduce } from './spec.js';
+import { isTrimmed } from '../fees.js';
+import { dustExposureMsat, reduce } from './spec.js';
 import type { CommitmentSigned, Commitments, RemoteCommit, RevokeAndAck, Update, UpdateAddHtlc } from './types.js';
 
 /** Whether we have something to sign into the peer's commitment (our proposals, or their updates we acked). */
@@ -106,6 +107,11 @@ export interface Settled {
   readonly forwardAdds: readonly UpdateAddHtlc[];
   /** The peer's removals of our HTLCs now irrevocably committed (fulfills, fails, malformed fails). */
   readonly removals: readonly Update[];
+  /**
+   * Ids of `forwardAdds` that are trimmed from a commitment whose trimmed total now exceeds our
+   * `max_dust_htlc_exposure_msat`: fail them back, never relay them or reveal their preimage.
+   */
+  readonly overDustExposure: readonly bigint[];
 }
 
 /**
@@ -141,11 +147,39 @@ export function receiveRevoke(c: Commitments, msg: RevokeAndAck, engine: Secp256
     remoteChanges: { ...c.remoteChanges, signed: [] },
     remotePerCommitmentSecrets: secrets,
   };
+  const forwardAdds = signed.flatMap((u) => (u.kind === 'add' ? [u.htlc] : []));
   const settled: Settled = {
-    forwardAdds: signed.flatMap((u) => (u.kind === 'add' ? [u.htlc] : [])),
+    forwardAdds,
     removals: signed.filter((u) => u.kind === 'fulfill' || u.kind === 'fail' || u.kind === 'failMalformed'),
+    overDustExposure: overDust(commitments, forwardAdds),
   };
   return { ok: true, commitments, settled };
+}
+
+/**
+ * Ids of the newly committed peer HTLCs that, taken in id order on top of the trimmed value already
+ * committed before them, push either commitment's trimmed total past our limit.
+ */
+function overDust(c: Commitments, adds: readonly UpdateAddHtlc[]): bigint[] {
+  const p = c.params;
+  const max = c.policy.maxDustHtlcExposureMsat;
+  const over = new Set<bigint>();
+  const sides = [
+    { spec: c.localCommit.spec, direction: 'received' as const, dust: p.local.dustLimitSat },
+    { spec: c.remoteCommit.spec, direction: 'offered' as const, dust: p.remote.dustLimitSat },
+  ];
+  for (const { spec, direction, dust } of sides) {
+    const trimmed = adds.filter((h) => isTrimmed(direction, h.amountMsat, spec.feeratePerKw, dust, p.format));
+    let exposure = dustExposureMsat(spec, dust, p.format) - trimmed.reduce((sum, h) => sum + h.amountMsat, 0n);
+    for (const h of trimmed) {
+      // BOLT #2: - if the `amount_msat` plus the dust balance of the local transaction is greater than `max_dust_htlc_exposure_msat`:
+      // - SHOULD fail this HTLC once it's committed
+      // - SHOULD NOT reveal a preimage for this HTLC
+      if (exposure + h.amountMsat > max) over.add(h.id);
+      else exposure += h.amountMsat;
+    }
+  }
+  return adds.filter((h) => over.has(h.id)).map((h) => h.id);
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

@@ -96,6 +96,15 @@ export interface Pair {
   readonly b: OnchainChannel;
   readonly fundingPrevout: TxOutput;
   readonly sweepScript: Uint8Array;
+  /** The latest HTLCs (A's side) and A's balance, shared by A's commitment and B's current one. */
+  readonly latest: readonly Htlc[];
+  readonly aBalMsat: bigint;
+}
+
+/** Overrides of the latest state for property tests. */
+export interface PairOptions {
+  readonly latest?: readonly Htlc[];
+  readonly aBalMsat?: bigint;
 }
 
 /** The owner's channel view with `state` as its local commitment, signed by the other side. */
@@ -126,7 +135,7 @@ export function ownerHtlcTxs(ch: OnchainChannel, own: ChannelSecrets): { h: Htlc
   });
 }
 
-export function makePair(format: CommitmentFormat): Pair {
+export function makePair(format: CommitmentFormat, o: PairOptions = {}): Pair {
   const sa = deriveChannelSecrets(new Uint8Array(32).fill(0xa1), 7n);
   const sb = deriveChannelSecrets(new Uint8Array(32).fill(0xb2), 9n);
   const ca = announced(sa, DELAY_A_ASKS);
@@ -135,8 +144,8 @@ export function makePair(format: CommitmentFormat): Pair {
   const paramsA = { ...common, weAreFunder: true, local: ca, remote: cb, remoteNodeId: cb.fundingPubkey, keyIndex: 7n };
   const paramsB = { ...common, weAreFunder: false, local: cb, remote: ca, remoteNodeId: ca.fundingPubkey, keyIndex: 9n };
   const fundingTxid = sha256(Uint8Array.of(0xf0));
-  const latest = [H.h0, H.h1, H.h2, H.h3];
-  const aBal = 694_800_000n;
+  const latest = o.latest ?? [H.h0, H.h1, H.h2, H.h3];
+  const aBal = o.aBalMsat ?? 694_800_000n;
   const bPoint = (n: number): Uint8Array => ourPerCommitmentPoint(sb, n, engine);
   const store = new PerCommitmentSecretStore();
   for (let n = 0; n < REMOTE_N; n++) store.insert(commitmentIndex(n), generateFromSeed(sb.perCommitmentSeed, commitmentIndex(n)));
@@ -155,14 +164,14 @@ export function makePair(format: CommitmentFormat): Pair {
   };
   const b = withLocal(b0, sb, sa, stateOf(REMOTE_N, aBal, latest, false));
   const fundingPrevout = { value: FUNDING_SAT, script: p2wsh(fundingScript(ca.fundingPubkey, cb.fundingPubkey)) };
-  return { format, sa, sb, a, b, fundingPrevout, sweepScript: p2wpkh(engine.publicKey(new Uint8Array(32).fill(0x11))) };
+  return { format, sa, sb, a, b, fundingPrevout, sweepScript: p2wpkh(engine.publicKey(new Uint8Array(32).fill(0x11))), latest, aBalMsat: aBal };
 }
 
 /** B's signed commitment for one of its states (current, next, revoked, future), from A's numbers. */
 export function bCommitment(p: Pair, which: 'current' | 'next' | 'revoked' | 'future'): { ch: OnchainChannel; tx: Transaction } {
   const states = {
-    current: stateOf(REMOTE_N, 694_800_000n, [H.h0, H.h1, H.h2, H.h3], false),
-    next: stateOf(REMOTE_N + 1, 694_800_000n - H.h4.amountMsat, [H.h0, H.h1, H.h2, H.h3, H.h4], false),
+    current: stateOf(REMOTE_N, p.aBalMsat, p.latest, false),
+    next: stateOf(REMOTE_N + 1, p.aBalMsat - H.h4.amountMsat, [...p.latest, H.h4], false),
     revoked: stateOf(REVOKED_N, 592_500_000n, [H.h5, H.h6], false),
     future: stateOf(REMOTE_N + 2, 600_000_000n, [H.h0], false),
   };

@@ -5,9 +5,10 @@
  * backend knows it) and nodes (latest node_announcement bytes), plus a sorted scid index for range
  * queries.
  *
- * Memory: only raw `Uint8Array`s and a few numbers per entry, no decoded objects; timestamps and node ids
- * are read from the bytes when needed (`./raw.ts`). Mainnet (≈ 51 k channels, 17 k nodes) fits well under
- * the 150 MB a front may spend (see the mainnet test for the measured figure).
+ * Memory: raw messages live back to back in large slabs (`./slab.ts`; records hold views), plus a few
+ * numbers per entry, no decoded objects; timestamps and node ids are read from the bytes when needed
+ * (`./raw.ts`). Replaced messages are counted and the slabs rebuilt when dead bytes outweigh live ones.
+ * Mainnet (≈ 51 k channels, 17 k nodes) must fit the 150 MB a front may spend (bench `front-rss-mainnet`).
  *
  * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
  * Does not: verify anything (the backend sends only accepted gossip; fronts verify peers' gossip in
@@ -26,29 +27,50 @@ import {
   updScid,
   updTimestamp,
 } from './raw.js';
+import { NO_REF, Slabs } from './slab.js';
 
-/** One public channel. Fields are raw bytes; read timestamps with `updateTimestamp`. */
+/**
+ * One public channel. The messages live in the copy's slabs (`./slab.ts`); the record keeps where
+ * (numbers, no view objects) and the getters hand out views. Only the copy changes a record.
+ */
 export class ChannelRecord {
   /** The channel's short_channel_id. */
   readonly scid: bigint;
-  /** The channel_announcement, full message. */
-  readonly announcement: Uint8Array;
   /** Capacity in satoshis when the backend knows it (from the funding output), else undefined. */
   capacitySat: number | undefined;
-  /** Latest channel_update from node_id_1 (direction 0). */
-  update1: Uint8Array | undefined = undefined;
-  /** Latest channel_update from node_id_2 (direction 1). */
-  update2: Uint8Array | undefined = undefined;
   /** The two end nodes (shared records). */
   readonly node1: NodeRecord;
   readonly node2: NodeRecord;
+  /** Slab refs and lengths of the announcement and each direction's update (`NO_REF`: none). Internal. */
+  annRef: number;
+  annLen: number;
+  upd1Ref = NO_REF;
+  upd1Len = 0;
+  upd2Ref = NO_REF;
+  upd2Len = 0;
+  readonly #slabs: Slabs;
 
-  constructor(scid: bigint, announcement: Uint8Array, capacitySat: number | undefined, node1: NodeRecord, node2: NodeRecord) {
+  constructor(slabs: Slabs, scid: bigint, annRef: number, annLen: number, capacitySat: number | undefined, node1: NodeRecord, node2: NodeRecord) {
+    this.#slabs = slabs;
     this.scid = scid;
-    this.announcement = announcement;
+    this.annRef = annRef;
+    this.annLen = annLen;
     this.capacitySat = capacitySat;
     this.node1 = node1;
     this.node2 = node2;
+  }
+
+  /** The channel_announcement, full message. */
+  get announcement(): Uint8Array {
+    return this.#slabs.view(this.annRef, this.annLen);
+  }
+  /** Latest channel_update from node_id_1 (direction 0). */
+  get update1(): Uint8Array | undefined {
+    return this.upd1Ref === NO_REF ? undefined : this.#slabs.view(this.upd1Ref, this.upd1Len);
+  }
+  /** Latest channel_update from node_id_2 (direction 1). */
+  get update2(): Uint8Array | undefined {
+    return this.upd2Ref === NO_REF ? undefined : this.#slabs.view(this.upd2Ref, this.upd2Len);
   }
 
   /** The latest update of direction `dir` (0: node_id_1, 1: node_id_2). */
@@ -67,18 +89,27 @@ export class ChannelRecord {
 export class NodeRecord {
   /** Hex node id (the map key). */
   readonly key: string;
-  /** Latest node_announcement, if any was received. */
-  announcement: Uint8Array | undefined = undefined;
   /** Public channels that end at this node; the node is forgotten when it reaches 0. */
   channels = 0;
+  /** Slab ref and length of the latest node_announcement (`NO_REF`: none yet). Internal. */
+  annRef = NO_REF;
+  annLen = 0;
+  readonly #slabs: Slabs;
 
-  constructor(key: string) {
+  constructor(slabs: Slabs, key: string) {
+    this.#slabs = slabs;
     this.key = key;
+  }
+
+  /** Latest node_announcement, if any was received. */
+  get announcement(): Uint8Array | undefined {
+    return this.annRef === NO_REF ? undefined : this.#slabs.view(this.annRef, this.annLen);
   }
 
   /** Timestamp of the stored node_announcement, 0 when none. */
   get timestamp(): number {
-    return this.announcement === undefined ? 0 : nodeAnnTimestamp(this.announcement);
+    const a = this.announcement;
+    return a === undefined ? 0 : nodeAnnTimestamp(a);
   }
 }
 
@@ -93,11 +124,6 @@ export type GraphEvent =
 /** What applying an event did. `stale`: not newer than what we hold; `unknown*`: nothing to attach to. */
 export type ApplyResult = 'applied' | 'stale' | 'unknownChannel' | 'unknownNode' | 'duplicate' | 'notGossip';
 
-/** Copies a view so the graph never pins a larger buffer (a snapshot chunk or a read buffer). */
-function own(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
-}
-
 /** Highest block a short_channel_id can name, +1: the end of every range. */
 const SCID_BLOCK_END = 1 << 24;
 
@@ -108,6 +134,8 @@ export class GraphCopy {
   /** Sorted scids (ascending); `#sortedLen` used entries; `undefined` until first needed. */
   #sorted: BigUint64Array | undefined = undefined;
   #sortedLen = 0;
+  /** Every raw message held lives in these slabs (see `./slab.ts`); never pins a snapshot chunk or read buffer. */
+  #slabs = new Slabs();
 
   /** Number of channels. */
   get channelCount(): number {
@@ -135,6 +163,8 @@ export class GraphCopy {
     this.#nodes = next.#nodes;
     this.#sorted = next.#sorted;
     this.#sortedLen = next.#sortedLen;
+    this.#slabs = next.#slabs;
+    next.#slabs = new Slabs();
     next.#channels = new Map();
     next.#nodes = new Map();
     next.#sorted = undefined;
@@ -170,6 +200,28 @@ export class GraphCopy {
 
   /** Applies one event. Updates and node announcements replace only older ones (by timestamp). */
   apply(ev: GraphEvent): ApplyResult {
+    const r = this.#applyOne(ev);
+    if (r === 'applied' && this.#slabs.wantsCompaction()) this.#compact();
+    return r;
+  }
+
+  /** Bytes of gossip held (live) and of replaced gossip still taking slab space (dead). */
+  get bytes(): { live: number; dead: number } {
+    return { live: this.#slabs.liveBytes, dead: this.#slabs.deadBytes };
+  }
+
+  /** Copies every live message into fresh slabs; the old ones are freed once no reader holds a view. */
+  #compact(): void {
+    const move = this.#slabs.compact();
+    for (const c of this.#channels.values()) {
+      c.annRef = move(c.annRef, c.annLen);
+      c.upd1Ref = move(c.upd1Ref, c.upd1Len);
+      c.upd2Ref = move(c.upd2Ref, c.upd2Len);
+    }
+    for (const n of this.#nodes.values()) n.annRef = move(n.annRef, n.annLen);
+  }
+
+  #applyOne(ev: GraphEvent): ApplyResult {
     switch (ev.kind) {
       case 'channelAdded':
         return this.#addChannel(ev.announcement, ev.capacitySat);
@@ -182,7 +234,8 @@ export class GraphCopy {
       case 'nodeRemoved': {
         const n = this.#nodes.get(nodeKey(ev.nodeId));
         if (n === undefined) return 'unknownNode';
-        n.announcement = undefined;
+        this.#slabs.release(n.annRef, n.annLen);
+        n.annRef = NO_REF;
         return 'applied';
       }
       default:
@@ -194,7 +247,7 @@ export class GraphCopy {
     const key = nodeKey(id);
     let n = this.#nodes.get(key);
     if (n === undefined) {
-      n = new NodeRecord(key);
+      n = new NodeRecord(this.#slabs, key);
       this.#nodes.set(key, n);
     }
     n.channels++;
@@ -208,7 +261,7 @@ export class GraphCopy {
       if (capacitySat !== undefined) existing.capacitySat = capacitySat;
       return 'duplicate';
     }
-    const rec = new ChannelRecord(scid, own(ann), capacitySat, this.#nodeRef(annNodeId(ann, 1)), this.#nodeRef(annNodeId(ann, 2)));
+    const rec = new ChannelRecord(this.#slabs, scid, this.#slabs.copy(ann), ann.length, capacitySat, this.#nodeRef(annNodeId(ann, 1)), this.#nodeRef(annNodeId(ann, 2)));
     this.#channels.set(scid, rec);
     this.#indexInsert(scid);
     return 'applied';
@@ -220,8 +273,15 @@ export class GraphCopy {
     const dir = updDirection(upd);
     const old = c.update(dir);
     if (old !== undefined && updTimestamp(old) >= updTimestamp(upd)) return 'stale';
-    if (dir === 0) c.update1 = own(upd);
-    else c.update2 = own(upd);
+    if (dir === 0) {
+      this.#slabs.release(c.upd1Ref, c.upd1Len);
+      c.upd1Ref = this.#slabs.copy(upd);
+      c.upd1Len = upd.length;
+    } else {
+      this.#slabs.release(c.upd2Ref, c.upd2Len);
+      c.upd2Ref = this.#slabs.copy(upd);
+      c.upd2Len = upd.length;
+    }
     return 'applied';
   }
 
@@ -229,7 +289,9 @@ export class GraphCopy {
     const n = this.#nodes.get(nodeKey(nodeAnnNodeId(ann)));
     if (n === undefined) return 'unknownNode';
     if (n.announcement !== undefined && n.timestamp >= nodeAnnTimestamp(ann)) return 'stale';
-    n.announcement = own(ann);
+    this.#slabs.release(n.annRef, n.annLen);
+    n.annRef = this.#slabs.copy(ann);
+    n.annLen = ann.length;
     return 'applied';
   }
 
@@ -240,7 +302,14 @@ export class GraphCopy {
     this.#indexRemove(scid);
     // BOLT #7: - if there are no channels associated with the corresponding origin node:
     //       - MAY purge the origin node from its set of known nodes.
-    for (const n of [c.node1, c.node2]) if (--n.channels === 0) this.#nodes.delete(n.key);
+    this.#slabs.release(c.annRef, c.annLen);
+    this.#slabs.release(c.upd1Ref, c.upd1Len);
+    this.#slabs.release(c.upd2Ref, c.upd2Len);
+    for (const n of [c.node1, c.node2]) {
+      if (--n.channels !== 0) continue;
+      this.#slabs.release(n.annRef, n.annLen);
+      this.#nodes.delete(n.key);
+    }
     return 'applied';
   }
 

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { LinkSession } from '../../src/cluster/session.js';
-import { GRAPH_EVENT_KIND } from '../../src/cluster/gossip-messages.js';
+import { GRAPH_EVENT_KIND, type SnapshotEntry } from '../../src/cluster/gossip-messages.js';
 import { ECDH_STATUS, LINK_PROTOCOL_VERSION, type LinkMessage } from '../../src/cluster/messages.js';
 import type { TempPki } from '../helpers/cluster-fixtures.js';
 import { newKey, OUR_FEATURES, REGTEST, type TestKey } from './helpers.js';
@@ -28,6 +28,8 @@ export interface ScriptSettings {
   chainHash?: Uint8Array;
   /** Accept every `gossip_forward` at once (`gossip_decision` + `graph_event`), as a backend with no chain would. */
   autoAcceptGossip?: boolean;
+  /** Graph snapshot chunks sent after `hello_ack` (non-final), before the final empty one (default: none). */
+  snapshot?: readonly (readonly SnapshotEntry[])[];
 }
 
 export const DEFAULT_SCRIPT_SETTINGS: ScriptSettings = {
@@ -83,8 +85,9 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
           initTimeoutMs: s.initTimeoutMs, maxConnections: s.maxConnections, maxMessageBytes: 65535, initialCredit: s.initialCredit,
           heartbeatMs: 1000, peerTimeoutMs: 3000, sendRemoteAddr: true, tlvs: {},
         });
-        // An empty graph: the front is ready (and takes peers) after the final snapshot chunk.
-        send({ name: 'graph_snapshot_chunk', index: 0, final: true, entries: [], tlvs: {} });
+        // The scripted graph (empty by default): the front is ready (and takes peers) after the final chunk.
+        (s.snapshot ?? []).forEach((entries, i) => send({ name: 'graph_snapshot_chunk', index: i, final: false, entries: [...entries], tlvs: {} }));
+        send({ name: 'graph_snapshot_chunk', index: s.snapshot?.length ?? 0, final: true, entries: [], tlvs: {} });
         break;
       case 'ecdh_request':
         send({ name: 'ecdh_result', requestId: m.requestId, status: ECDH_STATUS.ok, secret: nodeKey.ecdh(m.point), tlvs: {} });

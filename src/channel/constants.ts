@@ -3,8 +3,10 @@
  * Every fixed number of BOLT 3 transaction building, with its unit and where it comes from
  * (STYLE rule 7). Spec: https://github.com/lightning/bolts/blob/master/03-transactions.md
  *
- * Does not: hold policy (feerate bounds, dust-limit bounds, reserve): that is BOLT 2 / config.
+ * The last section holds the defaults of the BOLT 2 acceptance policy (`DEFAULT_CHANNEL_POLICY`, the
+ * `ChannelPolicy` of `./machine/`), which the backend overrides from its config.
  */
+import type { ChannelPolicy } from './machine/types.js';
 
 /** Expected weight of a commitment transaction without HTLC outputs, no `option_anchors` (WU). BOLT 3 "Fee Calculation". */
 export const COMMITMENT_BASE_WEIGHT = 724;
@@ -60,3 +62,48 @@ export const HTLC_TX_SEQUENCE_ANCHORS = 1;
 
 /** Relative delay (blocks) after which anyone may sweep an anchor output (`OP_16 OP_CHECKSEQUENCEVERIFY`). */
 export const ANCHOR_SWEEP_DELAY = 16;
+
+// ---- BOLT 2 acceptance policy defaults (https://github.com/lightning/bolts/blob/master/02-peer-protocol.md#the-open_channel-message)
+
+// BOLT #2: - `max_accepted_htlcs` is greater than 483.
+/** Largest `max_accepted_htlcs` BOLT 2 allows (the commitment must stay under the standard tx weight with every HTLC). */
+export const MAX_ACCEPTED_HTLCS_LIMIT = 483;
+
+// BOLT #2: - `dust_limit_satoshis` is smaller than `354 satoshis` (see [BOLT 3](03-transactions.md#dust-limits)).
+/** Smallest `dust_limit_satoshis` BOLT 2 allows: the unknown-segwit-version dust threshold. */
+export const MIN_DUST_LIMIT_SAT = 354n;
+
+/** Without option_support_large_channel, `funding_satoshis` must be below 2^24 sat. */
+export const MAX_FUNDING_SAT_NO_LARGE_CHANNEL = (1n << 24n) - 1n;
+
+// BOLT #2: - SHOULD ensure the funding transaction confirms in the next 2016 blocks.
+/** Blocks a fundee waits for the funding tx before forgetting the channel (two weeks of blocks). */
+export const FUNDING_TIMEOUT_BLOCKS = 2016;
+
+/**
+ * Defaults (as eclair / CLN ship them, rounded): 20 000 sat minimum funding (CLN's floor: smaller
+ * channels cannot pay anchor fees), 1% reserve (BOLT 2 "1% of the channel total is suggested"), dust
+ * limit 546 sat (above every Bitcoin Core threshold), 30 HTLCs each way (eclair; each HTLC adds an
+ * output someone may have to sweep), to_self_delay 144 blocks (one day) and at most 2016 (two weeks)
+ * imposed on us, minimum_depth 3 (and at most 144 asked of us), commitment feerates 253 (relay floor) to
+ * 100 000 sat/kw, dust exposure 50 000 sat.
+ */
+export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = {
+  minFundingSat: 20_000n,
+  maxFundingSat: MAX_FUNDING_SAT_NO_LARGE_CHANNEL,
+  reserveRatioPpm: 10_000,
+  dustLimitSat: 546n,
+  maxRemoteDustLimitSat: 10_000n,
+  maxAcceptedHtlcs: 30,
+  maxHtlcValueInFlightPpm: 1_000_000,
+  htlcMinimumMsat: 1n,
+  toSelfDelay: 144,
+  maxToSelfDelay: 2016,
+  minimumDepth: 3,
+  maxMinimumDepth: 144,
+  minFeeratePerKw: 253,
+  maxFeeratePerKw: 100_000,
+  maxDustHtlcExposureMsat: 50_000_000n,
+  acceptIncoming: true,
+  fundingTimeoutBlocks: FUNDING_TIMEOUT_BLOCKS,
+};

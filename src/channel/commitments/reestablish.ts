@@ -92,14 +92,20 @@ type RevocationPlan = { resend: boolean } | { ok: false; error: CommitmentsError
 function planRevocation(c: Commitments, theirs: ReestablishFields, secrets: ChannelSecrets): RevocationPlan {
   const ours = BigInt(c.localCommit.index);
   const r = theirs.nextRevocationNumber;
-  const expected = (n: bigint) => (n === 0n ? new Uint8Array(HASH_BYTES) : localPerCommitmentSecret(secrets, Number(n - 1n)));
+  /** Whether `got` is our secret for commitment `n - 1` (all zeroes for n = 0); our copy is zeroed. */
+  const proves = (n: bigint, got: Uint8Array): boolean => {
+    const mine = n === 0n ? new Uint8Array(HASH_BYTES) : localPerCommitmentSecret(secrets, Number(n - 1n));
+    const same = equal(mine, got);
+    mine.fill(0);
+    return same;
+  };
   if (r > ours) {
     // BOLT #2: - if `next_revocation_number` is greater than expected above, AND
     // `your_last_per_commitment_secret` is correct for that
     // `next_revocation_number` minus 1:
     // - MUST NOT broadcast its commitment transaction.
     // - SHOULD send an `error` to request the peer to fail the channel.
-    if (r < 2n ** 48n && equal(expected(r), theirs.yourLastPerCommitmentSecret)) {
+    if (r < 2n ** 48n && proves(r, theirs.yourLastPerCommitmentSecret)) {
       return fail('weAreBehind', 'error', `the peer proved it received our revocation of commitment ${r - 1n}; we only know commitment ${ours}`);
     }
     return fail('invalidReestablish', 'forceClose', `next_revocation_number ${r} is ahead of our commitment ${ours} without proof`);
@@ -110,7 +116,7 @@ function planRevocation(c: Commitments, theirs: ReestablishFields, secrets: Chan
   if (r + 1n < ours) return fail('peerBehind', 'forceClose', `next_revocation_number ${r}: the peer lost our revocations up to ${ours - 1n}`);
   // BOLT #2: - if `your_last_per_commitment_secret` does not match the expected values:
   // - SHOULD send an `error` and fail the channel.
-  if (!equal(expected(r), theirs.yourLastPerCommitmentSecret)) return fail('invalidReestablish', 'forceClose', `your_last_per_commitment_secret is wrong for next_revocation_number ${r}`);
+  if (!proves(r, theirs.yourLastPerCommitmentSecret)) return fail('invalidReestablish', 'forceClose', `your_last_per_commitment_secret is wrong for next_revocation_number ${r}`);
   // BOLT #2: - if `next_revocation_number` is equal to the commitment number of
   // the last `revoke_and_ack` the receiving node sent, AND the receiving node
   // hasn't already received a `closing_signed`:

@@ -162,3 +162,14 @@ test('update_fee: bounds, affordability, and (without anchors) dust exposure on 
   for (let i = 0; i < 6; i++) add(anchors, 'a', 4_000_000n, i);
   assert.equal(kindOf(sendFee(anchors.a, 5000)), 'ok', 'anchors: HTLC transactions pay no fee, feerate does not trim');
 });
+
+test('a funder offer must also be affordable on its own commitment (where its smaller dust limit keeps more outputs)', () => {
+  // A has 45 000 sat; 3 000 sat HTLCs are trimmed on B's commitment (dust 2 000) but not on A's (dust 354).
+  const p = openPair({ pushMsat: 955_000_000n, a: { dustLimitSat: 354n }, b: { dustLimitSat: 2_000n } });
+  for (let i = 0; i < 9; i++) add(p, 'a', 3_000_000n, i);
+  // Tenth: B's commitment needs 30 000 + 10 000 reserve + 4 480 spike buffer (fine), ours 30 000 + 10 000 + 6 110 fee.
+  const r = sendAdd(p.a, addCmd(3_000_000n, 9));
+  assert.equal(kindOf(r), 'insufficientFunds/refuse');
+  if (!r.ok) assert.match(r.error.message, /our own commitment/);
+  assert.equal(kindOf(sendAdd(p.a, addCmd(1_000_000n, 9))), 'ok', 'trimmed on both sides: no fee');
+});

@@ -36,6 +36,7 @@ import { abort, engineOf, forceClose, isCommitted, onLedgerError, send, stay, wa
 import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChannelReady, onFundingCreated, onFundingDepth, onFundingSigned, onFundingTx, onOpenChannel, openCommand } from './establish.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
 import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
+import { equal } from './validate.js';
 import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, ChannelPeerMessage, ChannelState, NegotiatedFeatures, StepResult } from './types.js';
 
 export * from './types.js';
@@ -143,7 +144,11 @@ function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelC
 
 function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelContext): StepResult {
   if (m.name === 'warning') return stay(s, { kind: 'event', event: { kind: 'peerWarning', text: printable(m.data) } });
-  if (m.name === 'error') return onPeerError(s, printable(m.data), ctx);
+  if (m.name === 'error' && (!isCommitted(s) || m.channelId.every((x) => x === 0) || equal(m.channelId, (s as Committed).commitments.channelId))) return onPeerError(s, printable(m.data), ctx);
+  // The backend routes by channel id; a message for another id of a committed channel is not ours.
+  if (isCommitted(s) && 'channelId' in m && !equal(m.channelId, (s as Committed).commitments.channelId)) {
+    return stay(s, { kind: 'event', event: { kind: 'protocolViolation', text: `${m.name} for another channel_id` } });
+  }
   if (m.name === 'channel_reestablish' && isCommitted(s)) return onChannelReestablish(s as Committed, m, ctx);
   switch (s.kind) {
     case 'unopened':

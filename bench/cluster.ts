@@ -13,7 +13,8 @@
  * - `link-forward`: p50 round trip of a 32769 message peer → front → backend echo → front → peer, vs a raw
  *   `node:tls` round trip of a frame the size of the link frame that carries it, same mutual-TLS 1.3
  *   material and options as the link, same two processes' roles (client in the load generator, echo
- *   server in this process). Goal ≤ 3.
+ *   server in this process). Goal ≤ 3. The note adds the topology floor: the same client through a do-nothing
+ *   relay process (`bench/relay.ts`, TCP in, TLS out) to the same echo server.
  * - `idle-peers`: the front's VmRSS with N idle peers (10,000 in a full run) vs the same front's VmRSS
  *   with none. Goal: ≤ 300 MB, written as a ratio against the measured 0-peer RSS.
  *
@@ -21,7 +22,9 @@
  * `bench/measure.ts` does for the in-process benchmarks. Every loop is bounded in count and in time.
  * Does not: assert anything (it measures), or touch anything beyond 127.0.0.1.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
@@ -77,6 +80,7 @@ export const RESPONDER_CRYPTO =
   'each ecdh = SHA256 of the compressed shared point, as BOLT 8 uses it';
 
 const MB = 1024 * 1024;
+const RELAY_JS = fileURLToPath(new URL('./relay.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function median(xs: readonly number[]): number {
@@ -188,10 +192,22 @@ async function startTlsEcho(paths: ClusterTlsPaths): Promise<{ server: TlsServer
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The do-nothing relay of `bench/relay.ts` in its own process, towards the TLS echo on `upstreamPort`. */
+async function startRelay(upstreamPort: number, paths: ClusterTlsPaths): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(RELAY_JS, [String(upstreamPort), JSON.stringify(paths)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('bench relay did not start')), 30_000);
+    child.once('message', (m: { port: number }) => { clearTimeout(t); resolve(m.port); });
+    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`bench relay exited (${code})`)); });
+  });
+  return { child, port };
+}
+
 /** `link-forward`: see the module comment. */
 export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Promise<BenchResult> {
   return withCluster({ maxConnections: 100, benchEcho: true }, async (c) => {
     const echo = await startTlsEcho(c.backendTls);
+    const relay = await startRelay(echo.port, c.frontTls);
     try {
       const message = new Uint8Array(s.messageBytes);
       message[0] = BENCH_ECHO_TYPE >> 8;
@@ -200,13 +216,17 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
       const timeout = 60_000 + s.perRound * 100;
       const ours: number[] = [];
       const base: number[] = [];
+      const floor: number[] = [];
       for (let r = 0; r < s.rounds; r++) {
         const a = await c.loadgen.run<RoundTrips>({ cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count: s.perRound, warmup: s.warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE }, timeout);
         ours.push(...a.rttMs);
         const b = await c.loadgen.run<RoundTrips>({ cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count: s.perRound, warmup: s.warmup, frameBytes }, timeout);
         base.push(...b.rttMs);
+        const f = await c.loadgen.run<RoundTrips>({ cmd: 'tcpEcho', port: relay.port, count: s.perRound, warmup: s.warmup, frameBytes }, timeout);
+        floor.push(...f.rttMs);
       }
       const [o50, o99, b50, b99] = [percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99)];
+      const f50 = percentile(floor, 50);
       return {
         name: 'link-forward', unit: 'ms round trip, p50', ours: o50, baseline: b50,
         baselineName: `raw node:tls 1.3 round trip of a ${frameBytes}-byte frame (the link's mTLS options), p50`, ratio: o50 / b50,
@@ -216,9 +236,13 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
           `Baseline: same load generator process as TLS client, echo server in this process, ${frameBytes} bytes = the peer_message ` +
           `link frame carrying that message; p50 ${b50.toFixed(3)} ms, p99 ${b99.toFixed(3)} ms. ` +
           `${ours.length} + ${base.length} sequential round trips in ${s.rounds} interleaved rounds (each after ${s.warmup} warm-up trips on a fresh connection); ` +
-          `p99 ratio ${(o99 / b99).toFixed(2)}. Ours crosses two hops and three processes, the baseline one hop and two.`,
+          `p99 ratio ${(o99 / b99).toFixed(2)}. Ours crosses two hops and three processes, the baseline one hop and two. ` +
+          `Topology floor (bench/relay.ts: a do-nothing relay process, TCP in and the link's TLS out, between the same client ` +
+          `and echo server; no BOLT 8, framing or backend work): p50 ${f50.toFixed(3)} ms, ratio ${(f50 / b50).toFixed(2)} to the baseline; ` +
+          `ours ÷ floor ${(o50 / f50).toFixed(2)}.`,
       };
     } finally {
+      relay.child.kill();
       await new Promise<void>((r) => echo.server.close(() => r()));
     }
   });

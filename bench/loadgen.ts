@@ -9,6 +9,7 @@
  *    the front processed our init) → close, for `ms` (at most `maxCount` started); counts completions.
  *  - `echo`: one peer; `count` round trips of a `type` message of `size` bytes through the front.
  *  - `tlsEcho`: one mutual-TLS 1.3 client with the front's link settings; `count` round trips of a frame.
+ *  - `tcpEcho`: the same round trips over plain TCP (through `bench/relay.ts`, the architectural floor).
  *  - `idle`: opens `total` peers (`concurrency` handshakes in flight) that stay connected and answer pings.
  *  - `idleCount` / `closeAll`: how many idle peers are still open / close them all.
  * The process exits when its parent goes away (IPC disconnect).
@@ -38,6 +39,7 @@ export type LoadgenCommand =
   | { cmd: 'handshakes'; port: number; nodeId: string; concurrency: number; ms: number; maxCount: number }
   | { cmd: 'echo'; port: number; nodeId: string; count: number; warmup: number; size: number; type: number; replyType?: number }
   | { cmd: 'tlsEcho'; port: number; tls: ClusterTlsPaths; count: number; warmup: number; frameBytes: number }
+  | { cmd: 'tcpEcho'; port: number; count: number; warmup: number; frameBytes: number }
   | { cmd: 'idle'; port: number; nodeId: string; total: number; concurrency: number; ms: number }
   | { cmd: 'idleCount' }
   | { cmd: 'closeAll' };
@@ -218,14 +220,15 @@ async function echo(c: Extract<LoadgenCommand, { cmd: 'echo' }>): Promise<RoundT
   }
 }
 
-async function tlsEcho(c: Extract<LoadgenCommand, { cmd: 'tlsEcho' }>): Promise<RoundTrips> {
-  const socket = tlsConnect({ ...loadFrontTls(c.tls), host: '127.0.0.1', port: c.port });
+async function tlsEcho(c: Extract<LoadgenCommand, { cmd: 'tlsEcho' | 'tcpEcho' }>): Promise<RoundTrips> {
+  const tls = c.cmd === 'tlsEcho';
+  const socket = tls ? tlsConnect({ ...loadFrontTls(c.tls), host: '127.0.0.1', port: c.port }) : netConnect({ host: '127.0.0.1', port: c.port });
   socket.setNoDelay(true);
   socket.on('error', () => {});
   await withTimeout(new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', () => resolve());
+    socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
     socket.once('error', reject);
-  }), PEER_SETUP_TIMEOUT_MS, 'TLS connect');
+  }), PEER_SETUP_TIMEOUT_MS, `${tls ? 'TLS' : 'TCP'} connect`);
   try {
     const frame = randomBytes(c.frameBytes);
     frame.writeUInt32BE(c.frameBytes - 4, 0);
@@ -241,7 +244,7 @@ async function tlsEcho(c: Extract<LoadgenCommand, { cmd: 'tlsEcho' }>): Promise<
       pending = frame.length;
       const t0 = performance.now();
       socket.write(frame);
-      await withTimeout(back, ROUND_TRIP_TIMEOUT_MS, 'TLS echo');
+      await withTimeout(back, ROUND_TRIP_TIMEOUT_MS, `${c.cmd}`);
       if (i >= c.warmup) rttMs.push(performance.now() - t0);
     }
     return { rttMs };
@@ -277,7 +280,8 @@ async function run(c: LoadgenCommand): Promise<unknown> {
   switch (c.cmd) {
     case 'handshakes': return handshakes(c);
     case 'echo': return echo(c);
-    case 'tlsEcho': return tlsEcho(c);
+    case 'tlsEcho':
+    case 'tcpEcho': return tlsEcho(c);
     case 'idle': return idle(c);
     case 'idleCount': return { open: [...idlePeers].filter((p) => !p.closed).length };
     case 'closeAll': {

@@ -28,13 +28,15 @@ test('handshakes: 5 BOLT 8 + init handshakes through a real front and backend', 
   assert.equal(r.name, 'handshakes');
   assertFinitePositive(r);
   assert.match(r.note ?? '', /5 completed, 0 failed/);
+  assert.match(r.note ?? '', /Per CPU-second \(front \+ backend CPU, load generator excluded\): ours \d+ vs baseline \d+/);
 });
 
-test('link-forward: 20 echoes through front and backend, and 20 raw TLS round trips', { timeout: 120_000 }, async () => {
+test('link-forward: 20 echoes through front and backend, 20 raw TLS round trips and 20 through the do-nothing relay', { timeout: 120_000 }, async () => {
   const r = await benchLinkForward(CLUSTER_SIZES.smoke.linkForward);
   assert.equal(r.name, 'link-forward');
   assertFinitePositive(r);
   assert.match(r.note ?? '', /20 \+ 20 sequential round trips/);
+  assert.match(r.note ?? '', /Topology floor .*: p50 \d+\.\d+ ms, ratio \d+\.\d+ to the baseline/);
 });
 
 test('idle-peers: 50 idle peers stay connected, seen by the front and the backend', { timeout: 120_000 }, async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Commitments } from '../../src/channel/commitments/index.js';
-import { reestablishFields, sendFulfill, receiveFulfill } from '../../src/channel/commitments/index.js';
+import { receiveAdd, reestablishFields, sendFulfill, receiveFulfill } from '../../src/channel/commitments/index.js';
 import { add, assertConsistent, engine, ok, openPair, preimage, settle } from './commitments-fixture.js';
 
 /** Paths of values that are not plain data. */
@@ -47,6 +47,13 @@ test('every ledger state is plain data, and a cloned ledger behaves exactly like
   assertConsistent(p);
   assert.ok(p.a.remotePerCommitmentSecrets.length > 0);
   assert.deepEqual(reestablishFields(roundTrip(p.a), p.sa, engine), reestablishFields(p.a, p.sa, engine));
+  // Decoded fields may be Buffers or views into a receive buffer: the ledger keeps its own copies.
+  const frame = Buffer.alloc(2000, 3);
+  const r = ok(receiveAdd(p.a, { id: 0n, amountMsat: 1_000_000n, paymentHash: frame.subarray(0, 32), cltvExpiry: 800_000, onionRoutingPacket: frame.subarray(32, 32 + 1366) }));
+  assert.deepEqual(nonPlain(r.commitments), []);
+  frame.fill(9);
+  const stored = r.commitments.remoteChanges.proposed[0]!;
+  assert.ok(stored.kind === 'add' && stored.htlc.paymentHash.every((b) => b === 3), 'not a view of the caller buffer');
   // A Buffer or a Map would be caught.
   assert.deepEqual(nonPlain({ x: Buffer.alloc(1), y: new Map() }), ['$.x: Buffer', '$.y: Map']);
 });

@@ -30,9 +30,9 @@
  * channel_reestablish; onReestablish(c, theirs, secrets) says what to retransmit, in order, or who lost
  * data (`weAreBehind` → action `error`: never broadcast).
  *
- * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, local/remoteHasUnsignedChanges, localCommitmentTx (signed, ready to
- * broadcast), remoteChainInfo / remotePerCommitmentSecret (BOLT 5), htlcDeadlines(c, height) (HTLCs that
- * force a close or must be failed back at this block).
+ * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, local/remoteHasUnsignedChanges,
+ * localCommitmentTx (signed, ready to broadcast), remoteChainInfo / remotePerCommitmentSecret (BOLT 5),
+ * htlcDeadlines(c, height) (HTLCs that force a close or must be failed back at this block).
  *
  * Persistence: the caller persists the returned ledger before sending what it returned. Secrets are
  * never stored in the ledger; pass `ChannelSecrets` to the functions that sign.

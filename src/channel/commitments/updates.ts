@@ -112,7 +112,16 @@ export function receiveAdd(c: Commitments, add: UpdateAddHtlc): Result<{ commitm
   // `error` and fail the channel.
   const bad = checkAddFields(add, p.local.htlcMinimumMsat, 'warning');
   if (bad) return bad;
-  const c1 = { ...proposeRemote(c, { kind: 'add', htlc: add }), remoteNextHtlcId: c.remoteNextHtlcId + 1n };
+  // Own copies: decoded fields may be views into a larger receive buffer.
+  const own: UpdateAddHtlc = {
+    id: add.id,
+    amountMsat: add.amountMsat,
+    paymentHash: Uint8Array.from(add.paymentHash),
+    cltvExpiry: add.cltvExpiry,
+    onionRoutingPacket: Uint8Array.from(add.onionRoutingPacket),
+    ...(add.pathKey ? { pathKey: Uint8Array.from(add.pathKey) } : {}),
+  };
+  const c1 = { ...proposeRemote(c, { kind: 'add', htlc: own }), remoteNextHtlcId: c.remoteNextHtlcId + 1n };
   // BOLT #2: - receiving an `amount_msat` that the sending node cannot afford at the current `feerate_per_kw` (while maintaining its channel reserve and any `to_local_anchor` and `to_remote_anchor` costs):
   // - SHOULD send a `warning` and close the connection, or send an
   // `error` and fail the channel.

@@ -177,3 +177,17 @@ test('commitment_signed needs changes on both ends, and one at a time', () => {
   const dup = receiveCommit(b, s.commitmentSigned, p.sb, engine);
   assert.equal(dup.ok ? 'ok' : dup.error.kind, 'noChangesToSign');
 });
+
+test('a revocation secret that matches its point but not the shachain of the earlier ones is rejected', () => {
+  const p = openPair();
+  add(p, 'a', 10_000_000n, 1);
+  settle(p); // A now holds B's secret for commitment 0 (shachain index 2^48-1)
+  assert.equal(p.a.remotePerCommitmentSecrets.length, 1);
+  add(p, 'a', 10_000_000n, 2);
+  const s = ok(sendCommit(p.a, p.sa, engine));
+  // A peer whose secret for commitment 1 is not from its seed, though it announced the matching point.
+  const rogue = sha256(new TextEncoder().encode('not from the seed'));
+  const a = { ...s.commitments, remoteCommit: { ...s.commitments.remoteCommit, remotePerCommitmentPoint: engine.publicKey(rogue) } };
+  const r = receiveRevoke(a, { perCommitmentSecret: rogue, nextPerCommitmentPoint: a.params.remote.firstPerCommitmentPoint }, engine);
+  assert.equal(r.ok ? 'ok' : `${r.error.kind}/${r.error.action}`, 'revocationSecretMismatch/forceClose');
+});

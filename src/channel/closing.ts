@@ -17,6 +17,7 @@ import { activeEngine } from '../crypto/engines.js';
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { CHANNEL_TX_VERSION, MSAT_PER_SAT, SIGHASH_ALL, WEIGHT_PER_KW } from './constants.js';
 import { compareBytes, fundingScript } from './scripts.js';
+import { dustThresholdSat } from './onchain/sweep.js';
 import type { Transaction, TxOutput } from './tx.js';
 import { segwitV0Sighash, serializeTx, txid, txWeight, witnessSignature } from './tx.js';
 
@@ -87,23 +88,12 @@ export function isValidShutdownScript(script: Uint8Array, rules: ShutdownScriptR
 }
 
 /**
- * Bitcoin Core's dust threshold for an output paying `script`, in satoshis (BOLT 3 "Dust Limits"):
- * p2pkh 546, p2sh 540, p2wpkh 294, p2wsh 330, other segwit versions 354, OP_RETURN 0 (never dust);
- * anything else is treated as p2pkh-sized (546).
+ * The dust threshold of a closing output paying `script`, in satoshis: 0 for OP_RETURN (never dust,
+ * option_simple_close), else Bitcoin Core's threshold (`./onchain/sweep.ts`, BOLT 3 "Dust Limits":
+ * 294 p2wpkh, 330 p2wsh, 546 p2pkh, ...).
  */
-export function dustThresholdSat(script: Uint8Array): bigint {
-  if (isOpReturn(script)) return 0n;
-  const n = script.length;
-  // BOLT #3: The p2wpkh dust threshold is then `(31 + 67) * 3000 / 1000 = 294 satoshis`
-  if (n === 22 && script[0] === OP_0) return 294n;
-  // BOLT #3: The p2wsh dust threshold is then `(43 + 67) * 3000 / 1000 = 330 satoshis`
-  if (n === 34 && script[0] === OP_0) return 330n;
-  // BOLT #3: The unknown segwit version dust threshold is then `(51 + 67) * 3000 / 1000 = 354 satoshis`
-  if (n >= 4 && script[0]! >= OP_1 && script[0]! <= OP_16) return 354n;
-  // BOLT #3: The p2sh dust threshold is then `(32 + 148) * 3000 / 1000 = 540 satoshis`
-  if (n === 23 && script[0] === 0xa9) return 540n;
-  // BOLT #3: The p2pkh dust threshold is then `(34 + 148) * 3000 / 1000 = 546 satoshis`
-  return 546n;
+export function closingDustThresholdSat(script: Uint8Array): bigint {
+  return isOpReturn(script) ? 0n : dustThresholdSat(script);
 }
 
 // BOLT #3: Outputs in transactions are always sorted according to:

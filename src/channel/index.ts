@@ -21,3 +21,5 @@ export * from './funding.js';
 export * from './params.js';
 export * from './commitments/index.js';
 export * from './onchain/index.js';
+export * from './closing.js';
+export * from './machine/index.js';

@@ -16,7 +16,7 @@ import { localCommitmentTx } from '../commitments/index.js';
 import type { Commitments } from '../commitments/types.js';
 import type { ChannelSecrets } from '../params.js';
 import { zeroChannelSecrets } from '../params.js';
-import type { ChannelAction, ChannelContext, ChannelPeerMessage, ChannelState, CloseReason, StepResult } from './types.js';
+import type { ChannelAction, ChannelContext, ChannelPeerMessage, ChannelState, CloseReason, ChannelStepResult } from './types.js';
 
 const text = new TextEncoder();
 
@@ -74,12 +74,12 @@ export function warningMessage(channelId: Uint8Array, why: string): Warning {
 }
 
 /** Same state, plus actions. */
-export function stay(state: ChannelState, ...actions: ChannelAction[]): StepResult {
+export function stay(state: ChannelState, ...actions: ChannelAction[]): ChannelStepResult {
   return { state, actions };
 }
 
 /** Send a `warning` and close the connection; the channel state stays (uncommitted updates die on reconnect). */
-export function warnAndDisconnect(state: ChannelState, why: string): StepResult {
+export function warnAndDisconnect(state: ChannelState, why: string): ChannelStepResult {
   return {
     state: isCommitted(state) ? { ...state, connected: false } : state,
     actions: [
@@ -96,7 +96,7 @@ export function isCommitted(s: ChannelState): boolean {
 }
 
 /** Give up a channel before funds are at stake: `error` to the peer (unless `quiet`), then forget it. */
-export function abort(state: ChannelState, why: string, quiet = false): StepResult {
+export function abort(state: ChannelState, why: string, quiet = false): ChannelStepResult {
   const reason: CloseReason = { kind: 'abandoned', why };
   const actions: ChannelAction[] = quiet || !state.connected ? [] : [send(errorMessage(channelIdOf(state), why))];
   actions.push({ kind: 'closed', reason });
@@ -108,7 +108,7 @@ export function abort(state: ChannelState, why: string, quiet = false): StepResu
  * Fail the channel by broadcasting our latest commitment (BOLT 5 "Failing a Channel"), after an
  * `error` to the peer unless the peer sent one. On-chain resolution continues in `../onchain/`.
  */
-export function forceClose(state: ChannelState & { commitments: Commitments }, reason: CloseReason, ctx: ChannelContext, tellPeer: boolean): StepResult {
+export function forceClose(state: ChannelState & { commitments: Commitments }, reason: CloseReason, ctx: ChannelContext, tellPeer: boolean): ChannelStepResult {
   const c = state.commitments;
   const actions: ChannelAction[] = [];
   if (tellPeer && state.connected) actions.push(send(errorMessage(c.channelId, 'why' in reason ? reason.why : 'closing')));
@@ -125,7 +125,7 @@ export function forceClose(state: ChannelState & { commitments: Commitments }, r
 }
 
 /** Apply the action a ledger failure asks for (see `../commitments/errors.ts`). */
-export function onLedgerError(state: ChannelState & { commitments: Commitments }, e: CommitmentsError, ctx: ChannelContext, command?: string): StepResult {
+export function onLedgerError(state: ChannelState & { commitments: Commitments }, e: CommitmentsError, ctx: ChannelContext, command?: string): ChannelStepResult {
   switch (e.action) {
     case 'refuse':
       return stay(state, { kind: 'event', event: { kind: 'commandFailed', command: (command ?? 'sign') as never, reason: e.message } });

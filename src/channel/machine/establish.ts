@@ -23,7 +23,7 @@ import { channelPubkeys } from '../params.js';
 import { fundingScript, p2wsh } from '../scripts.js';
 import type { AcceptChannel, ChannelReady, FundingCreated, FundingSigned, OpenChannel } from '../../wire/index.js';
 import { abort, engineOf, errorMessage, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
-import type { ChannelAction, ChannelContext, ChannelState, OpenParams, StepResult } from './types.js';
+import type { ChannelAction, ChannelContext, ChannelState, OpenParams, ChannelStepResult } from './types.js';
 import { channelTypeBytes, checkAcceptChannel, checkOpenChannel, equal, ourAnnouncedConfig } from './validate.js';
 
 type S<K extends ChannelState['kind']> = Extract<ChannelState, { kind: K }>;
@@ -45,7 +45,7 @@ function checkOurOpen(p: OpenParams, s: S<'unopened'>, ctx: ChannelContext): str
 }
 
 /** Command `open`: send `open_channel`. */
-export function openCommand(s: S<'unopened'>, p: OpenParams, ctx: ChannelContext): StepResult {
+export function openCommand(s: S<'unopened'>, p: OpenParams, ctx: ChannelContext): ChannelStepResult {
   const why = checkOurOpen(p, s, ctx);
   if (why !== undefined) return stay(s, { kind: 'event', event: { kind: 'commandFailed', command: 'open', reason: why } });
   const engine = engineOf(ctx);
@@ -82,7 +82,7 @@ function base(s: ChannelState): Pick<ChannelState, 'remoteNodeId' | 'features' |
 }
 
 /** `accept_channel` as the funder: check it, then ask the wallet for the funding tx. */
-export function onAcceptChannel(s: S<'waitAccept'>, m: AcceptChannel, ctx: ChannelContext): StepResult {
+export function onAcceptChannel(s: S<'waitAccept'>, m: AcceptChannel, ctx: ChannelContext): ChannelStepResult {
   if (!equal(m.temporaryChannelId, s.temporaryChannelId)) return warnAndDisconnect(s, 'accept_channel for another temporary_channel_id');
   const checked = checkAcceptChannel(m, { format: s.open.format, local: s.local, fundingSat: s.open.fundingSat }, ctx.policy, s.features, engineOf(ctx));
   if (!checked.ok) return abort(s, checked.why);
@@ -105,7 +105,7 @@ export function onAcceptChannel(s: S<'waitAccept'>, m: AcceptChannel, ctx: Chann
 }
 
 /** The wallet built the funding tx: check it pays the funding output, sign the peer's first commitment, send `funding_created`. */
-export function onFundingTx(s: S<'waitFundingTx'>, raw: Uint8Array, txid: Uint8Array, vout: number, ctx: ChannelContext): StepResult {
+export function onFundingTx(s: S<'waitFundingTx'>, raw: Uint8Array, txid: Uint8Array, vout: number, ctx: ChannelContext): ChannelStepResult {
   const p = s.params;
   try {
     verifyFundingTx(raw, { fundingPubkeyA: p.local.fundingPubkey, fundingPubkeyB: p.remote.fundingPubkey, fundingSat: p.fundingSat, vout }, txid);
@@ -134,7 +134,7 @@ function fundingSignedActions(c: Commitments, temporaryChannelId: Uint8Array): C
 }
 
 /** `funding_signed` as the funder: check the signature of our first commitment, then broadcast the funding tx. */
-export function onFundingSigned(s: S<'waitFundingSigned'>, m: FundingSigned, ctx: ChannelContext): StepResult {
+export function onFundingSigned(s: S<'waitFundingSigned'>, m: FundingSigned, ctx: ChannelContext): ChannelStepResult {
   if (!equal(m.channelId, s.commitments.channelId)) return abort(s, 'funding_signed for another channel_id');
   const r = receiveInitialSignature(s.commitments, m.signature, engineOf(ctx));
   // Nothing is broadcast yet, so a bad signature only costs the open.
@@ -146,7 +146,7 @@ export function onFundingSigned(s: S<'waitFundingSigned'>, m: FundingSigned, ctx
 }
 
 /** `open_channel` as the fundee: every BOLT 2 check, then `accept_channel`. */
-export function onOpenChannel(s: S<'unopened'>, m: OpenChannel, ctx: ChannelContext): StepResult {
+export function onOpenChannel(s: S<'unopened'>, m: OpenChannel, ctx: ChannelContext): ChannelStepResult {
   const engine = engineOf(ctx);
   const withTemp = m.temporaryChannelId;
   const checked = checkOpenChannel(m, ctx.chainHash, ctx.policy, s.features, engine);
@@ -197,13 +197,13 @@ export function onOpenChannel(s: S<'unopened'>, m: OpenChannel, ctx: ChannelCont
 }
 
 /** Abort with an `error` naming the temporary channel id the peer used. */
-function abortWith(temporaryChannelId: Uint8Array, s: S<'unopened'>, why: string): StepResult {
+function abortWith(temporaryChannelId: Uint8Array, s: S<'unopened'>, why: string): ChannelStepResult {
   const r = abort(s, why, true);
   return { state: r.state, actions: [send(errorMessage(temporaryChannelId, why)), ...r.actions] };
 }
 
 /** `funding_created` as the fundee: our first commitment must be signed correctly; answer `funding_signed`. */
-export function onFundingCreated(s: S<'waitFundingCreated'>, m: FundingCreated, ctx: ChannelContext): StepResult {
+export function onFundingCreated(s: S<'waitFundingCreated'>, m: FundingCreated, ctx: ChannelContext): ChannelStepResult {
   if (!equal(m.temporaryChannelId, s.temporaryChannelId)) return abort(s, 'funding_created for another temporary_channel_id');
   const engine = engineOf(ctx);
   const policy = { maxDustHtlcExposureMsat: ctx.policy.maxDustHtlcExposureMsat };
@@ -228,7 +228,7 @@ export function channelReadyMessage(c: Commitments, ctx: ChannelContext, keyInde
 }
 
 /** Funding depth: at `minimum_depth`, send `channel_ready` (and enter `normal` if theirs came first). */
-export function onFundingDepth(s: S<'waitConfirmed'>, depth: number, scid: bigint | undefined, ctx: ChannelContext): StepResult {
+export function onFundingDepth(s: S<'waitConfirmed'>, depth: number, scid: bigint | undefined, ctx: ChannelContext): ChannelStepResult {
   const c = s.commitments;
   if (depth < c.params.minimumDepth || depth === 0) return stay(s);
   const ready = send(channelReadyMessage(c, ctx, s.keyIndex));
@@ -238,20 +238,20 @@ export function onFundingDepth(s: S<'waitConfirmed'>, depth: number, scid: bigin
 }
 
 /** The peer's `channel_ready` in `waitConfirmed` or `waitChannelReady`. */
-export function onChannelReady(s: S<'waitConfirmed' | 'waitChannelReady'>, m: ChannelReady, ctx: ChannelContext): StepResult {
+export function onChannelReady(s: S<'waitConfirmed' | 'waitChannelReady'>, m: ChannelReady, ctx: ChannelContext): ChannelStepResult {
   const r = receiveChannelReady(s.commitments, m.secondPerCommitmentPoint, engineOf(ctx));
   if (!r.ok) return onLedgerError(s, r.error, ctx);
   if (s.kind === 'waitConfirmed') return stay({ ...s, commitments: r.commitments, theirReady: true });
   return toNormal(s, r.commitments, s.shortChannelId, r.commitments.params.minimumDepth, []);
 }
 
-function toNormal(s: S<'waitConfirmed' | 'waitChannelReady'>, c: Commitments, scid: bigint | undefined, depth: number, actions: ChannelAction[]): StepResult {
+function toNormal(s: S<'waitConfirmed' | 'waitChannelReady'>, c: Commitments, scid: bigint | undefined, depth: number, actions: ChannelAction[]): ChannelStepResult {
   const next: S<'normal'> = { ...base(s), kind: 'normal', commitments: c, announcementSent: false, fundingDepth: depth, ...(scid === undefined ? {} : { shortChannelId: scid }) };
   return { state: next, actions: [...actions, { kind: 'event', event: { kind: 'ready', channelId: c.channelId, ...(scid === undefined ? {} : { shortChannelId: scid }) } }] };
 }
 
 /** A fundee forgets a channel whose funding never confirmed; a funder keeps waiting (its own funds). */
-export function onBlockWhileUnconfirmed(s: S<'waitConfirmed'>, height: number, ctx: ChannelContext): StepResult {
+export function onBlockWhileUnconfirmed(s: S<'waitConfirmed'>, height: number, ctx: ChannelContext): ChannelStepResult {
   const since = s.sinceHeight ?? height;
   const next = { ...s, sinceHeight: since, currentHeight: height };
   if (!s.commitments.params.weAreFunder && height - since > ctx.policy.fundingTimeoutBlocks) {

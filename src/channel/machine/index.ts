@@ -37,7 +37,7 @@ import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChanne
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
 import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
 import { equal } from './validate.js';
-import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, ChannelPeerMessage, ChannelState, NegotiatedFeatures, StepResult } from './types.js';
+import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, ChannelPeerMessage, ChannelState, NegotiatedFeatures, ChannelStepResult } from './types.js';
 
 export * from './types.js';
 export { channelTypeBytes, checkAcceptChannel, checkOpenChannel, parseChannelTypeFormat } from './validate.js';
@@ -51,13 +51,13 @@ export function initialState(o: { remoteNodeId: Uint8Array; features: Negotiated
 }
 
 /** One transition. Never throws on peer input; the returned state must be persisted before the actions run. */
-export function step(state: ChannelState, input: ChannelInput, ctx: ChannelContext): StepResult {
+export function step(state: ChannelState, input: ChannelInput, ctx: ChannelContext): ChannelStepResult {
   const r = dispatch(state, input, ctx);
   if (r.state.kind === state.kind) return r;
   return { state: r.state, actions: [{ kind: 'event', event: { kind: 'stateChanged', from: state.kind, to: r.state.kind } }, ...r.actions] };
 }
 
-function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): StepResult {
+function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): ChannelStepResult {
   switch (input.kind) {
     case 'peerMessage':
       return onPeerMessage(s, input.message, ctx);
@@ -80,7 +80,7 @@ function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): St
   }
 }
 
-function onDisconnected(s: ChannelState): StepResult {
+function onDisconnected(s: ChannelState): ChannelStepResult {
   switch (s.kind) {
     // Before funding_signed the channel is only a negotiation (nothing was broadcast, no signature
     // exists that the peer could use): a disconnection ends it, as eclair and CLN do.
@@ -103,7 +103,7 @@ function onDisconnected(s: ChannelState): StepResult {
   }
 }
 
-function onReconnected(s: ChannelState, ctx: ChannelContext): StepResult {
+function onReconnected(s: ChannelState, ctx: ChannelContext): ChannelStepResult {
   const up = { ...s, connected: true } as ChannelState;
   if (up.kind === 'closing' || up.kind === 'closed' || up.kind === 'aborted' || !isCommitted(up)) return stay(up);
   const c = (up as Committed).commitments;
@@ -113,7 +113,7 @@ function onReconnected(s: ChannelState, ctx: ChannelContext): StepResult {
 }
 
 /** The peer's `channel_reestablish`: retransmit what it misses, or fail as the ledger says. */
-function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelContext): StepResult {
+function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelContext): ChannelStepResult {
   if (s.kind === 'closing' || s.kind === 'errored') return stay(s);
   const theirs = { nextCommitmentNumber: m.nextCommitmentNumber, nextRevocationNumber: m.nextRevocationNumber, yourLastPerCommitmentSecret: m.yourLastPerCommitmentSecret, myCurrentPerCommitmentPoint: m.myCurrentPerCommitmentPoint };
   const r = withSecrets(ctx, s.keyIndex, (sec) => onReestablish(s.commitments, theirs, sec, engineOf(ctx)));
@@ -142,7 +142,7 @@ function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelC
   return { state: updated, actions };
 }
 
-function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelContext): StepResult {
+function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelContext): ChannelStepResult {
   if (m.name === 'warning') return stay(s, { kind: 'event', event: { kind: 'peerWarning', text: printable(m.data) } });
   if (m.name === 'error' && (!isCommitted(s) || m.channelId.every((x) => x === 0) || equal(m.channelId, (s as Committed).commitments.channelId))) return onPeerError(s, printable(m.data), ctx);
   // The backend routes by channel id; a message for another id of a committed channel is not ours.
@@ -189,7 +189,7 @@ function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelConte
 }
 
 /** The peer's `error`: fail the channel (broadcast our commitment) unless nothing is at stake. */
-function onPeerError(s: ChannelState, text: string, ctx: ChannelContext): StepResult {
+function onPeerError(s: ChannelState, text: string, ctx: ChannelContext): ChannelStepResult {
   const ev: ChannelAction = { kind: 'event', event: { kind: 'peerError', text } };
   switch (s.kind) {
     case 'waitAccept':
@@ -219,8 +219,8 @@ function onPeerError(s: ChannelState, text: string, ctx: ChannelContext): StepRe
   }
 }
 
-function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext): StepResult {
-  const refused = (why: string): StepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: cmd.kind, reason: why } });
+function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext): ChannelStepResult {
+  const refused = (why: string): ChannelStepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: cmd.kind, reason: why } });
   if (cmd.kind === 'open') return s.kind === 'unopened' ? openCommand(s, cmd.params, ctx) : refused(`the channel is ${s.kind}`);
   switch (s.kind) {
     case 'normal':

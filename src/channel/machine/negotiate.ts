@@ -14,12 +14,12 @@ import type { ClosingComplete, ClosingSig, ClosingSigned } from '../../wire/inde
 import type { Commitments } from '../commitments/types.js';
 import type { ClosingFrame, FeeProposal, SimpleClosingVariant } from '../closing.js';
 import {
-  closingFeeSat, closingWeight, decideClosingFee, dustThresholdSat, finalizeClosing, isOpReturn, isValidShutdownScript, legacyClosingTx, signClosing,
+  closingFeeSat, closingWeight, decideClosingFee, closingDustThresholdSat, finalizeClosing, isOpReturn, isValidShutdownScript, legacyClosingTx, signClosing,
   simpleClosingAmounts, simpleClosingTx, verifyClosing,
 } from '../closing.js';
 import type { Transaction } from '../tx.js';
 import { engineOf, forceClose, send, stay, warnAndDisconnect, warningMessage, withSecrets } from './common.js';
-import type { ChannelAction, ChannelContext, ChannelState, LegacyNegotiation, ShutdownInfo, SimpleNegotiation, StepResult } from './types.js';
+import type { ChannelAction, ChannelContext, ChannelState, LegacyNegotiation, ShutdownInfo, SimpleNegotiation, ChannelStepResult } from './types.js';
 import { equal } from './validate.js';
 
 type Negotiating = Extract<ChannelState, { kind: 'negotiating' }>;
@@ -57,7 +57,7 @@ function closingSigned(s: Negotiating, tx: Transaction, p: FeeProposal, ctx: Cha
 }
 
 /** Enter `negotiating`: the funder sends the first `closing_signed`; under option_simple_close both send `closing_complete`. */
-export function startNegotiation(s: ReadyToNegotiate, ctx: ChannelContext): StepResult {
+export function startNegotiation(s: ReadyToNegotiate, ctx: ChannelContext): ChannelStepResult {
   const { kind: _k, shortChannelId: _scid, ...rest } = s;
   const negotiation: LegacyNegotiation | SimpleNegotiation = s.features.simpleClose ? { kind: 'simple' } : { kind: 'legacy' };
   const n: Negotiating = { ...rest, kind: 'negotiating', negotiation, closingTxs: [] };
@@ -68,7 +68,7 @@ export function startNegotiation(s: ReadyToNegotiate, ctx: ChannelContext): Step
   return proposeLegacy(n, ourProposal(n), ctx);
 }
 
-function proposeLegacy(s: Negotiating, p: FeeProposal, ctx: ChannelContext): StepResult {
+function proposeLegacy(s: Negotiating, p: FeeProposal, ctx: ChannelContext): ChannelStepResult {
   const tx = ourLegacyTx(s, p.feeSat);
   if (tx === undefined) return forceClose(s, { kind: 'protocolError', why: `no closing transaction at fee ${p.feeSat} sat` }, ctx, true);
   const m = closingSigned(s, tx, p, ctx);
@@ -92,7 +92,7 @@ function findSignedLegacyTx(s: Negotiating, m: ClosingSigned, ctx: ChannelContex
 }
 
 /** The peer's `closing_signed`. */
-export function onClosingSigned(s: Negotiating, m: ClosingSigned, ctx: ChannelContext): StepResult {
+export function onClosingSigned(s: Negotiating, m: ClosingSigned, ctx: ChannelContext): ChannelStepResult {
   if (s.negotiation.kind !== 'legacy') return warnAndDisconnect(s, 'closing_signed under option_simple_close');
   const neg = s.negotiation;
   // BOLT #2: - if the `signature` is not valid for either variant of closing transaction
@@ -103,7 +103,7 @@ export function onClosingSigned(s: Negotiating, m: ClosingSigned, ctx: ChannelCo
   if (tx === undefined) return warnAndDisconnect(s, `closing_signed signature is not valid for fee ${m.feeSatoshis} sat`);
   // BOLT #2: - if one of the outputs in the closing transaction is below the dust limit for its `scriptpubkey` (see [BOLT 3](03-transactions.md#dust-limits)):
   //     - MUST fail the channel
-  if (tx.outputs.some((o) => o.value < dustThresholdSat(o.script))) return forceClose(s, { kind: 'protocolError', why: 'a closing output is below the dust threshold' }, ctx, true);
+  if (tx.outputs.some((o) => o.value < closingDustThresholdSat(o.script))) return forceClose(s, { kind: 'protocolError', why: 'a closing output is below the dust threshold' }, ctx, true);
   const ours = neg.lastSent ?? ourProposal(s);
   const d = decideClosingFee({ weAreFunder: s.commitments.params.weAreFunder, ours, sent: neg.lastSent !== undefined, received: { feeSat: m.feeSatoshis, ...(m.tlvs.feeRange ? { range: m.tlvs.feeRange } : {}) } });
   const received: Negotiating = { ...s, negotiation: { ...neg, lastReceivedFeeSat: m.feeSatoshis } };
@@ -120,7 +120,7 @@ export function onClosingSigned(s: Negotiating, m: ClosingSigned, ctx: ChannelCo
 }
 
 /** Sign the tx the peer signed, broadcast it, and reply with the same fee when asked. */
-function finishLegacy(s: Negotiating, tx: Transaction, m: ClosingSigned, reply: FeeProposal | undefined, ctx: ChannelContext): StepResult {
+function finishLegacy(s: Negotiating, tx: Transaction, m: ClosingSigned, reply: FeeProposal | undefined, ctx: ChannelContext): ChannelStepResult {
   const f = frameOf(s.commitments);
   const ourSig = withSecrets(ctx, s.keyIndex, (sec) => signClosing(f, tx, sec.fundingPrivkey, engineOf(ctx)));
   const { raw } = finalizeClosing(f, tx, ourSig, m.signature);
@@ -135,8 +135,8 @@ function finishLegacy(s: Negotiating, tx: Transaction, m: ClosingSigned, reply: 
 
 /** Which signature variants we send as the closer (BOLT 2 "The sender of `closing_complete`"). */
 function closerVariants(closerMsat: bigint, closeeMsat: bigint, closerSat: bigint, closeeSat: bigint, closerScript: Uint8Array, closeeScript: Uint8Array): SimpleClosingVariant[] {
-  const closerDust = !isOpReturn(closerScript) && closerSat < dustThresholdSat(closerScript);
-  const closeeDust = !isOpReturn(closeeScript) && closeeSat < dustThresholdSat(closeeScript);
+  const closerDust = !isOpReturn(closerScript) && closerSat < closingDustThresholdSat(closerScript);
+  const closeeDust = !isOpReturn(closeeScript) && closeeSat < closingDustThresholdSat(closeeScript);
   // BOLT #2: - If the local outstanding balance (in millisatoshi) is less than the remote outstanding balance:
   //     - MUST NOT set `closer_output_only`.
   //     - MUST set `closee_output_only` if the local output amount is dust.
@@ -150,7 +150,7 @@ function closerVariants(closerMsat: bigint, closeeMsat: bigint, closerSat: bigin
 }
 
 /** Send our `closing_complete` (we are the closer and pay the fee), if our balance can pay it. */
-function sendClosingComplete(s: Negotiating, ctx: ChannelContext): StepResult {
+function sendClosingComplete(s: Negotiating, ctx: ChannelContext): ChannelStepResult {
   const c = s.commitments;
   const closerScript = s.shutdown.localScript;
   const closeeScript = s.shutdown.remoteScript;
@@ -173,7 +173,7 @@ function sendClosingComplete(s: Negotiating, ctx: ChannelContext): StepResult {
 const VARIANTS: readonly SimpleClosingVariant[] = ['closerOutputOnly', 'closeeOutputOnly', 'closerAndCloseeOutputs'];
 
 /** The peer's `closing_complete`: we are the closee; sign the variant BOLT 2 selects and broadcast it. */
-export function onClosingComplete(s: Negotiating, m: ClosingComplete, ctx: ChannelContext): StepResult {
+export function onClosingComplete(s: Negotiating, m: ClosingComplete, ctx: ChannelContext): ChannelStepResult {
   const c = s.commitments;
   const closerMsat = c.localCommit.spec.toRemoteMsat;
   const closeeMsat = c.localCommit.spec.toLocalMsat;
@@ -190,7 +190,7 @@ export function onClosingComplete(s: Negotiating, m: ClosingComplete, ctx: Chann
   // BOLT #2: - Select a signature for validation:
   //     - If the local output amount is dust:
   //       - MUST use `closer_output_only`.
-  const ourDust = !isOpReturn(m.closeeScriptpubkey) && a.closeeSat < dustThresholdSat(m.closeeScriptpubkey);
+  const ourDust = !isOpReturn(m.closeeScriptpubkey) && a.closeeSat < closingDustThresholdSat(m.closeeScriptpubkey);
   const variant: SimpleClosingVariant = ourDust ? 'closerOutputOnly' : m.tlvs.closerAndCloseeOutputs !== undefined ? 'closerAndCloseeOutputs' : 'closeeOutputOnly';
   const theirSig = m.tlvs[variant];
   // BOLT #2: - If the selected signature field does not exist:
@@ -209,7 +209,7 @@ export function onClosingComplete(s: Negotiating, m: ClosingComplete, ctx: Chann
 }
 
 /** The peer's `closing_sig` for our `closing_complete`. */
-export function onClosingSig(s: Negotiating, m: ClosingSig, ctx: ChannelContext): StepResult {
+export function onClosingSig(s: Negotiating, m: ClosingSig, ctx: ChannelContext): ChannelStepResult {
   const p = s.negotiation.kind === 'simple' ? s.negotiation.pending : undefined;
   if (p === undefined) return warnAndDisconnect(s, 'closing_sig without a closing_complete of ours');
   // BOLT #2: - If `closer_scriptpubkey`, `closee_scriptpubkey`, `fee_satoshis` or `locktime` don't match what was sent in `closing_complete`:
@@ -235,7 +235,7 @@ export function onClosingSig(s: Negotiating, m: ClosingSig, ctx: ChannelContext)
 }
 
 /** After reconnection: negotiation restarts (legacy: the funder proposes again; simple: both send closing_complete again). */
-export function restartNegotiation(s: Negotiating, ctx: ChannelContext): StepResult {
+export function restartNegotiation(s: Negotiating, ctx: ChannelContext): ChannelStepResult {
   if (s.negotiation.kind === 'simple') return sendClosingComplete({ ...s, negotiation: { kind: 'simple' } }, ctx);
   const fresh: Negotiating = { ...s, negotiation: { kind: 'legacy' } };
   return s.commitments.params.weAreFunder ? proposeLegacy(fresh, ourProposal(fresh), ctx) : stay(fresh);

@@ -20,7 +20,7 @@ import type { Commitments, Update } from '../commitments/types.js';
 import { isValidShutdownScript } from '../closing.js';
 import { engineOf, forceClose, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
 import { startNegotiation } from './negotiate.js';
-import type { ChannelAction, ChannelCommand, ChannelContext, ChannelPeerMessage, ChannelState, ShutdownInfo, StepResult } from './types.js';
+import type { ChannelAction, ChannelCommand, ChannelContext, ChannelPeerMessage, ChannelState, ShutdownInfo, ChannelStepResult } from './types.js';
 import { equal } from './validate.js';
 
 /** States that run the ledger. */
@@ -57,7 +57,7 @@ function signIfNeeded(c: Commitments, ctx: ChannelContext, keyIndex: bigint): { 
  * After every ledger step in `shutdown`: send our `shutdown` once none of our updates is unsigned,
  * and start closing negotiation once both sides sent `shutdown` and nothing is left in flight.
  */
-export function progressShutdown(s: Operating, actions: ChannelAction[], ctx: ChannelContext): StepResult {
+export function progressShutdown(s: Operating, actions: ChannelAction[], ctx: ChannelContext): ChannelStepResult {
   if (s.kind !== 'shutdown') return { state: s, actions };
   let sh = s.shutdown;
   const c = s.commitments;
@@ -78,10 +78,10 @@ function shutdownMessage(channelId: Uint8Array, script: Uint8Array): Shutdown {
 }
 
 /** A command in `normal` / `shutdown`. */
-export function onCommand(s: Operating, cmd: Exclude<ChannelCommand, { kind: 'open' }>, ctx: ChannelContext): StepResult {
+export function onCommand(s: Operating, cmd: Exclude<ChannelCommand, { kind: 'open' }>, ctx: ChannelContext): ChannelStepResult {
   const c = s.commitments;
-  const failed = (reason: string): StepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: cmd.kind, reason } });
-  const ok = (commitments: Commitments, message: ChannelPeerMessage): StepResult => progressShutdown({ ...s, commitments }, [send(message)], ctx);
+  const failed = (reason: string): ChannelStepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: cmd.kind, reason } });
+  const ok = (commitments: Commitments, message: ChannelPeerMessage): ChannelStepResult => progressShutdown({ ...s, commitments }, [send(message)], ctx);
   switch (cmd.kind) {
     case 'addHtlc': {
       // BOLT #2: - MUST NOT send an `update_add_htlc` after a `shutdown`.
@@ -124,8 +124,8 @@ function scriptRules(s: ChannelState): { anySegwit: boolean; simpleClose: boolea
 }
 
 /** Command `close` (mutual): our `shutdown`, now or once our unsigned updates are signed. */
-function closeCommand(s: Operating, cmd: Extract<ChannelCommand, { kind: 'close' }>, ctx: ChannelContext): StepResult {
-  const failed = (reason: string): StepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: 'close', reason } });
+function closeCommand(s: Operating, cmd: Extract<ChannelCommand, { kind: 'close' }>, ctx: ChannelContext): ChannelStepResult {
+  const failed = (reason: string): ChannelStepResult => stay(s, { kind: 'event', event: { kind: 'commandFailed', command: 'close', reason } });
   if (s.kind === 'shutdown' && s.shutdown.localSent) return failed('shutdown already sent');
   const upfront = s.commitments.params.local.upfrontShutdownScript;
   // BOLT #2: - if it sent a non-zero-length `shutdown_scriptpubkey` in `open_channel` or `accept_channel`:
@@ -140,7 +140,7 @@ function closeCommand(s: Operating, cmd: Extract<ChannelCommand, { kind: 'close'
 }
 
 /** The peer's `shutdown` in `normal` / `shutdown`. */
-export function onShutdown(s: Operating, m: Shutdown, ctx: ChannelContext): StepResult {
+export function onShutdown(s: Operating, m: Shutdown, ctx: ChannelContext): ChannelStepResult {
   // BOLT #2: - if the `scriptpubkey` is not in one of the above forms:
   //     - SHOULD send a `warning`.
   if (!isValidShutdownScript(m.scriptpubkey, scriptRules(s))) return warnAndDisconnect(s, 'shutdown scriptpubkey is not in an allowed form');
@@ -161,10 +161,10 @@ export function onShutdown(s: Operating, m: Shutdown, ctx: ChannelContext): Step
 }
 
 /** A peer update or signature message in `normal` / `shutdown`. */
-export function onUpdateMessage(s: Operating, m: ChannelPeerMessage, ctx: ChannelContext): StepResult {
+export function onUpdateMessage(s: Operating, m: ChannelPeerMessage, ctx: ChannelContext): ChannelStepResult {
   const c = s.commitments;
   const engine = engineOf(ctx);
-  const next = (commitments: Commitments, actions: ChannelAction[] = []): StepResult => progressShutdown({ ...s, commitments }, actions, ctx);
+  const next = (commitments: Commitments, actions: ChannelAction[] = []): ChannelStepResult => progressShutdown({ ...s, commitments }, actions, ctx);
   switch (m.name) {
     case 'update_add_htlc': {
       // BOLT #2: - MUST NOT send an `update_add_htlc` after a `shutdown`.

@@ -251,7 +251,7 @@ export type ChannelState =
 export type ChannelStateKind = ChannelState['kind'];
 
 /** What {@link step} returns. */
-export interface StepResult {
+export interface ChannelStepResult {
   readonly state: ChannelState;
   readonly actions: readonly ChannelAction[];
 }

@@ -23,7 +23,7 @@ import {
   type ResolutionPlan,
   type WatchedOutput,
 } from '../../src/channel/onchain/index.js';
-import { bCommitment, bSecret, broadcastLocal, ctxA, engine, H, makePair, ownerHtlcTxs, perCommitmentPoint, REVOKED_N, txid, type Pair } from './onchain-fixture.js';
+import { bCommitment, bSecret, broadcastLocal, ctxA, engine, H, makePair, ownerHtlcTxs, perCommitmentPoint, REVOKED_N, txid, withLocal, type Pair } from './onchain-fixture.js';
 import { scriptError } from './onchain-script.js';
 
 const KNOWN = (i: number): Uint8Array => sha256(Uint8Array.of(0x50, i));
@@ -191,6 +191,17 @@ for (const format of FORMATS) {
       const wrong = penaltyDelayed(ctx, 'penaltyHtlcTxOutput', bSecret(p, REVOKED_N - 1), script, { txid: txid(tx!), vout: 0 }, tx!.outputs[0]!.value);
       assert.notEqual(scriptError(wrong!.raw, [tx!.outputs[0]!]), null);
     }
+    // A revoked commitment with no main outputs at all (B holds nothing, A cannot pay the fee): its HTLCs identify it.
+    const htlcOnly = withLocal(p.b, p.sb, p.sa, {
+      commitmentNumber: REVOKED_N, feeratePerKw: 2500, toLocalMsat: 0n, toRemoteMsat: 3_000_000n,
+      htlcs: [{ ...H.h5, direction: 'offered', amountMsat: 500_000_000n }, { ...H.h6, direction: 'received', amountMsat: 497_000_000n }],
+    });
+    const bare = broadcastLocal(htlcOnly, p.sb);
+    assert.ok(bare.outputs.every((o) => o.value >= 300_000n || o.value === 330n), 'only HTLC (and anchor) outputs');
+    assert.deepEqual(classifySpend(p.a, bare), { kind: 'revokedCommitment', commitmentNumber: REVOKED_N });
+    const barePlan = planResolution(ctx, bare);
+    assert.deepEqual(barePlan.outputs.map((o) => o.role.kind), ['revokedHtlc', 'revokedHtlc']);
+    for (const o of barePlan.outputs) assertSpends(o.claim, bare, 'penalty on an HTLC-only revoked commitment');
     // Without the history, the HTLC outputs cannot be placed (and are reported), to_local still is.
     const blind = planResolution({ ...ctx, channel: { ...p.a, remoteHtlcHistory: [] } }, commit);
     assert.equal(blind.unplacedOutputs.length, 2);

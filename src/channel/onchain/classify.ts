@@ -7,8 +7,9 @@
  * Our and the peer's valid commitments are recognised by txid (rebuilt from the channel state). A
  * revoked one by its commitment number — recovered from `nLockTime` / `nSequence` with the obscuring
  * factor — for which the peer revealed the secret, confirmed by an output paying the revoked
- * `to_local` script or our `to_remote` script. A commitment numbered above the peer's latest means we
- * lost state (`unknown`, reason `remoteAhead`); anything else is `unknown`, reason `unrecognized`.
+ * `to_local` script, our `to_remote` script or a known HTLC at the revoked keys. A commitment
+ * numbered above the peer's latest means we lost state (`unknown`, reason `remoteAhead`); anything
+ * else is `unknown`, reason `unrecognized`.
  *
  * Does not: check signatures (an invalid transaction never confirms; the caller feeds confirmed or
  * mempool-accepted transactions only) or build claims (see `./plans.ts`).
@@ -22,7 +23,8 @@ import { derivePubkey, perCommitmentPoint, revocationPubkey } from '../keys.js';
 import { p2wsh, toLocalScript } from '../scripts.js';
 import { PerCommitmentSecretStore, commitmentIndex } from '../shachain.js';
 import { txid, type Transaction } from '../tx.js';
-import { channelObscuringFactor, delayOf, ourToRemoteScript, rebuildLocal, rebuildRemote } from './rebuild.js';
+import { channelObscuringFactor, delayOf, ourToRemoteScript, rebuildLocal, rebuildRemote, theirCommitmentKeys } from './rebuild.js';
+import { matchRevokedHtlcs } from './revoked-htlcs.js';
 import { OnchainError, sameBytes, type OnchainChannel, type RemoteCommitmentState } from './types.js';
 
 /** What spent the funding output. */
@@ -112,9 +114,12 @@ export function identifySpend(ch: OnchainChannel, tx: Transaction, engine?: Secp
   if (n > latest) return { kind: 'unknown', reason: 'remoteAhead', commitmentNumber: n };
   const secret = n < ch.remote.commitmentNumber ? peerRevokedSecret(ch, n) : undefined;
   if (secret !== undefined) {
-    const toLocal = p2wsh(revokedToLocalScript(ch, perCommitmentPoint(secret, engine), engine));
+    const point = perCommitmentPoint(secret, engine);
+    const toLocal = p2wsh(revokedToLocalScript(ch, point, engine));
     const toRemote = ourToRemoteScript(ch).script;
-    if (tx.outputs.some((o) => sameBytes(o.script, toLocal) || sameBytes(o.script, toRemote))) {
+    const known = tx.outputs.some((o) => sameBytes(o.script, toLocal) || sameBytes(o.script, toRemote));
+    // A revoked commitment with only HTLC outputs (both balances dust) is recognised by those.
+    if (known || matchRevokedHtlcs(ch, theirCommitmentKeys(ch, point, engine), tx).size > 0) {
       return { kind: 'revokedCommitment', commitmentNumber: n, secret };
     }
     secret.fill(0);

@@ -38,6 +38,9 @@ for (const format of ['staticRemoteKey', 'anchors'] as const) {
     p.b = f.commitments;
     const rf = ok(receiveFulfill(p.a, h.id, f.update.paymentPreimage));
     p.a = rf.commitments;
+    assert.equal(htlcs(p.a)[0]!.removal, 'fulfill');
+    assert.equal(htlcs(p.b)[0]!.removal, 'fulfill');
+    assert.equal(htlcs(p.b)[0]!.direction, 'incoming');
     assert.deepEqual(rf.htlc.paymentHash, preimage(1).hash);
     settle(p, 'b');
     assertConsistent(p);

@@ -20,7 +20,7 @@ import { commitmentIndex, deriveSecretFromEntries } from '../shachain.js';
 import { buildLocalCommitment, localPerCommitmentPoint } from './build.js';
 import { localHasChanges, remoteHasChanges } from './sign.js';
 import { latestRemoteCommit, mirror } from './spec.js';
-import type { Commitments, RemoteCommit, UpdateAddHtlc } from './types.js';
+import type { Commitments, RemoteCommit, Update, UpdateAddHtlc } from './types.js';
 
 /** Our and their balance (msat, before fees, HTLCs excluded) in one commitment. */
 export interface BalanceView {
@@ -43,10 +43,27 @@ export interface HtlcState {
   readonly inLocalCommit: boolean;
   /** In the peer's latest commitment we signed. */
   readonly inRemoteCommit: boolean;
+  /** A fulfill / fail of it on its way (by us for incoming HTLCs, by the peer for outgoing ones), if any. */
+  readonly removal?: 'fulfill' | 'fail' | 'failMalformed';
 }
 
 /** Every HTLC in either commitment (pending adds that neither commitment holds yet are not listed). */
 export function htlcs(c: Commitments): HtlcState[] {
+  const removals = new Map<string, HtlcState['removal']>();
+  const note = (dir: 'outgoing' | 'incoming', list: readonly Update[]) => {
+    for (const u of list) if (u.kind === 'fulfill' || u.kind === 'fail' || u.kind === 'failMalformed') removals.set(`${dir}:${u.id}`, u.kind);
+  };
+  // Our removals are of incoming HTLCs; the peer's of outgoing ones.
+  for (const l of [c.localChanges.proposed, c.localChanges.signed, c.localChanges.acked]) note('incoming', l);
+  for (const l of [c.remoteChanges.proposed, c.remoteChanges.acked, c.remoteChanges.signed]) note('outgoing', l);
+  const withRemoval = (h: HtlcState): HtlcState => {
+    const r = removals.get(`${h.direction}:${h.add.id}`);
+    return r === undefined ? h : { ...h, removal: r };
+  };
+  return listHtlcs(c).map(withRemoval);
+}
+
+function listHtlcs(c: Commitments): HtlcState[] {
   const out: HtlcState[] = [];
   const remote = mirror(latestRemoteCommit(c).spec).htlcs;
   const key = (d: string, id: bigint) => `${d}:${id}`;

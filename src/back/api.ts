@@ -9,9 +9,13 @@
  * | `GET /fronts` | — | live fronts with connection counts and link RTT |
  * | `POST /connect` | `{"peer": "<nodeid>@host:port", "persist": bool}` | where the peer got connected |
  * | `POST /disconnect` | `{"nodeId": "<hex>"}` | `{"disconnected": bool, "wasPersistent": bool}` |
+ * | `GET /channels` | — | every channel: ids, peer, phase, capacity, balances, funding outpoint |
+ * | `POST /open` | `{"nodeId", "sats", "pushMsat"?, "announce"?}` | the new channel once its funding is broadcast |
+ * | `POST /close` | `{"channel": "<id or channel_id>", "force"?: bool}` | the channel's phase after the close started |
  *
- * Errors are `{"error": {"code", "message"}}` with 400 (bad request), 401 (auth), 404, 502/503/504
- * (front failed, no front / shutting down, timeout). HTTP basic auth (any user name, password
+ * Errors are `{"error": {"code", "message"}}` with 400 (bad request), 401 (auth), 404 (unknown route or
+ * channel), 409 (peer not connected, insufficient funds), 502/503/504 (front or peer failed, no front /
+ * no wallet / shutting down, timeout). Amounts in JSON are decimal strings or safe integers (`sats`). HTTP basic auth (any user name, password
  * `api.password`) is required when a password is set; the daemon refuses to listen beyond loopback
  * without one (`assertApiSafe`). The password is compared in constant time and never logged.
  *
@@ -33,6 +37,39 @@ export interface ApiHandlers {
   fronts(): unknown;
   connect(nodeId: string, host: string, port: number, persist: boolean): Promise<unknown>;
   disconnect(nodeId: string): unknown;
+  channels(): unknown;
+  open(req: OpenChannelRequest): Promise<unknown>;
+  close(channel: string, force: boolean): Promise<unknown>;
+}
+
+/** Body of `POST /open`, checked. */
+export interface OpenChannelRequest {
+  readonly nodeId: string;
+  readonly sats: bigint;
+  readonly pushMsat: bigint;
+  readonly announce: boolean;
+}
+
+const NODE_ID_RE = /^0[23][0-9a-fA-F]{64}$/;
+
+/** A non-negative integer given as a JSON number (safe) or a decimal string. */
+function amount(v: unknown, name: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^(0|[1-9][0-9]{0,19})$/.test(v)) return BigInt(v);
+  throw new BackendError('BACK_BAD_REQUEST', `"${name}" must be a non-negative integer (a JSON number or a decimal string)`);
+}
+
+/** Checks a `POST /open` body. */
+export function parseOpenRequest(body: Record<string, unknown>): OpenChannelRequest {
+  if (typeof body.nodeId !== 'string' || !NODE_ID_RE.test(body.nodeId)) throw new BackendError('BACK_BAD_REQUEST', 'body needs "nodeId": "<66 hex characters>"');
+  if (body.sats === undefined) throw new BackendError('BACK_BAD_REQUEST', 'body needs "sats": the channel capacity in satoshis');
+  if (body.announce !== undefined && typeof body.announce !== 'boolean') throw new BackendError('BACK_BAD_REQUEST', '"announce" must be true or false');
+  return {
+    nodeId: body.nodeId.toLowerCase(),
+    sats: amount(body.sats, 'sats'),
+    pushMsat: body.pushMsat === undefined ? 0n : amount(body.pushMsat, 'pushMsat'),
+    announce: body.announce !== false,
+  };
 }
 
 /** Default Lightning port when a peer address has none (BOLT 1 registers 9735). */
@@ -109,7 +146,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2) + '\n');
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
 }
 
 async function route(req: IncomingMessage, h: ApiHandlers): Promise<[number, unknown]> {
@@ -128,13 +165,21 @@ async function route(req: IncomingMessage, h: ApiHandlers): Promise<[number, unk
     }
     case 'POST /disconnect': {
       const body = await readJson(req);
-      if (typeof body.nodeId !== 'string' || !/^0[23][0-9a-fA-F]{64}$/.test(body.nodeId)) {
+      if (typeof body.nodeId !== 'string' || !NODE_ID_RE.test(body.nodeId)) {
         throw new BackendError('BACK_BAD_REQUEST', 'body needs "nodeId": "<66 hex characters>"');
       }
       return [200, h.disconnect(body.nodeId.toLowerCase())];
     }
+    case 'GET /channels': return [200, h.channels()];
+    case 'POST /open': return [200, await h.open(parseOpenRequest(await readJson(req)))];
+    case 'POST /close': {
+      const body = await readJson(req);
+      if (typeof body.channel !== 'string' || body.channel === '') throw new BackendError('BACK_BAD_REQUEST', 'body needs "channel": the channel\'s id (lnfleet channels) or its 64-hex channel_id');
+      if (body.force !== undefined && typeof body.force !== 'boolean') throw new BackendError('BACK_BAD_REQUEST', '"force" must be true or false');
+      return [200, await h.close(body.channel, body.force === true)];
+    }
     default:
-      return [404, { error: { code: 'NOT_FOUND', message: `no route ${key}; see GET /status, /peers, /fronts, POST /connect, /disconnect` } }];
+      return [404, { error: { code: 'NOT_FOUND', message: `no route ${key}; see GET /status, /peers, /fronts, /channels, POST /connect, /disconnect, /open, /close` } }];
   }
 }
 

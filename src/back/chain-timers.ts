@@ -36,6 +36,8 @@ export interface ChainTimersDeps {
   readonly pollMs?: number;
   /** Stale pruning interval, ms (default `STALE_PRUNE_INTERVAL_MS`). */
   readonly pruneMs?: number;
+  /** Called with each new block's height after the store is updated (the channel manager counts funding depth). */
+  readonly onBlock?: (height: number) => void;
 }
 
 /** The running timers. */
@@ -106,7 +108,10 @@ export function startChainTimers(d: ChainTimersDeps): ChainTimers {
     if (source.kind === 'none') return;
     if (watcher === undefined) {
       const from = await resumeHeight(d.store, source, d.log);
-      const w = new ChainWatcher(source, (e) => applyChainEvent(d.store, w, e), from);
+      const w = new ChainWatcher(source, (e) => {
+        applyChainEvent(d.store, w, e);
+        if (e.kind === 'block') d.onBlock?.(e.height);
+      }, from);
       watcher = w;
     }
     watcher.watch(d.store.unspentFundingOutpoints());

@@ -13,7 +13,7 @@
  *  4. **Dispatch** (`#onFrontMessage` below): every post-hello link message goes to one service —
  *     `ecdh_request` → **ECDH service** (`ecdh.ts`, per-front token bucket);
  *     `peer_attached` / `peer_detached` / `peer_message` / `credit` → **switchboard** (`switchboard.ts`:
- *     one connection per node id, ConnectionReplaced, credit, the BOLT 2 stub in `channels-stub.ts`);
+ *     one connection per node id, ConnectionReplaced, credit); peer messages go on to the channels;
  *     `connect_result` → **connector** (`connector.ts`: outgoing dials through the least-loaded
  *     front, persistent peers). A front whose link drops has all its connections marked down at once.
  *  5. **HTTP API** (`api.ts`) on `api.listen` and **metrics** (`metrics.ts`) on `metrics.listen`.
@@ -62,6 +62,11 @@ import { GraphStore, type GraphCounts } from '../gossip/store.js';
 import { createChainSource } from '../chain/bitcoind.js';
 import type { ChainSource } from '../chain/source.js';
 import type { PersistentPeerInfo } from './connector.js';
+import { ChannelStore } from './channels/store.js';
+import { ChannelManager, type ChannelInfo, type OpenResult } from './channels/manager.js';
+import { createMachinePort, policyFromConfig } from './channels/machine-adapter.js';
+import { walletFor } from '../chain/wallet.js';
+import type { PortInput } from './channels/port.js';
 
 export { BackendError } from './errors.js';
 export type { BackendErrorCode } from './errors.js';
@@ -70,7 +75,6 @@ export type { FrontInfo } from './fronts.js';
 export type { PeerInfo } from './switchboard.js';
 export { BENCH_ECHO_TYPE } from './switchboard.js';
 export { CHAIN_HASH_HEX, OUR_INIT_FEATURES, ourInitFeatures } from './constants.js';
-export { CHANNELS_UNSUPPORTED } from './channels-stub.js';
 export { isLoopbackHost, parsePeerAddress } from './api.js';
 
 /** Options of `startBackend` (all optional). */
@@ -102,6 +106,8 @@ export interface BackendOptions {
   readonly graphPath?: string;
   /** Chain watcher poll interval instead of `DEFAULT_POLL_INTERVAL_MS` (tests). */
   readonly chainPollMs?: number;
+  /** Channel database path instead of `channels.sqlite` in data-dir. */
+  readonly channelsPath?: string;
 }
 
 /** What `GET /status` and `status()` report. */
@@ -139,6 +145,17 @@ export interface BackendHandle {
   connect(nodeId: string, host: string, port: number, opts?: { persist?: boolean }): Promise<ConnectOutcome>;
   /** Disconnects a peer and stops redialling it. */
   disconnect(nodeId: string): { disconnected: boolean; wasPersistent: boolean };
+  /** Every channel (what `GET /channels` shows). */
+  channels(): ChannelInfo[];
+  /** Opens a channel (what `POST /open` does). */
+  open(req: { nodeId: string; sats: bigint; pushMsat: bigint; announce: boolean }): Promise<OpenResult>;
+  /**
+   * Sends an input to one channel's machine (HTLC commands for the relay layer and tests) and resolves
+   * once it is processed and persisted.
+   */
+  channelCommand(id: number, input: PortInput): Promise<void>;
+  /** Channel events (HTLCs added/settled, ready, failed), after they are persisted. */
+  onChannelEvent(f: (channel: number, e: unknown) => void): void;
   /** Stops everything and zeroes the node key. Idempotent. */
   close(): Promise<void>;
 }
@@ -188,9 +205,12 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const fronts = new FrontRegistry();
     let connector: Connector | undefined;
     let gossipSync: GossipSync | undefined;
+    let channels: ChannelManager<unknown> | undefined;
     const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
-      onPeerUp: (n, f, c) => connector?.onPeerUp(n, f, c),
-      onPeerDown: (n, r) => { connector?.onPeerDown(n, r); gossipSync?.peerDown(n); },
+      onPeerUp: (n, f, c) => { connector?.onPeerUp(n, f, c); channels?.onPeerUp(n); },
+      onPeerDown: (n, r) => { connector?.onPeerDown(n, r); gossipSync?.peerDown(n); channels?.onPeerDown(n); },
+      onPeerMessage: (n, m) => channels?.onPeerMessage(n, m),
+      hasChannels: (n) => channels?.hasChannels(n) === true,
     }, opts.benchEcho === true);
     connector = new Connector(fronts, sb, log.switchboard, now, opts.connectTimeoutMs);
     const conn = connector;
@@ -223,9 +243,33 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     cleanups.push(() => clearInterval(ownTimer));
     // Chain watcher (spends, blocks, reorgs) and daily stale pruning; removals go to every front.
     store.onChannelRemoved = (scid) => gossip.channelRemoved(scid);
-    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs });
+    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs, onBlock: (h) => channels?.onBlock(h) });
     cleanups.push(() => timers.stop());
     log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
+
+    // Channels: their own database (synchronous FULL), keys from the node key's channel seed.
+    const channelStore = ChannelStore.open(opts.channelsPath ?? join(v['data-dir'], 'channels.sqlite'), now);
+    cleanups.push(() => channelStore.close());
+    const wallet = walletFor(chain.source, { feeFloorPerKw: v['channels.fee-floor'], confTarget: v['channels.fee-target-blocks'] });
+    const policy = policyFromConfig(v);
+    const log8 = root.child({ component: 'channels' });
+    const manager = new ChannelManager<unknown>({
+      store: channelStore,
+      port: createMachinePort({ policy, chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), localNodeId: key.nodeId, signWithNodeKey: (d) => key.sign(d) }) as never,
+      seed: () => key.channelMasterSeed(),
+      wallet, chain: chain.source, log: log8, now,
+      peers: {
+        sendTo: (n, m) => sb.sendTo(n, m), isConnected: (n) => sb.isConnected(n), markHasChannels: (n) => sb.markHasChannels(n),
+        frontCount: () => fronts.size, disconnect: (n, r) => { sb.disconnect(n, r); }, features: (n) => sb.features(n),
+      },
+      policy: { acceptInbound: v['channels.accept-inbound'], maxPerPeer: v['channels.max-per-peer'], minFundingSat: BigInt(v['channels.min-funding-sat']), maxFundingSat: BigInt(v['channels.max-funding-sat']) },
+      feerate: async () => (wallet === undefined ? v['channels.fee-floor'] : wallet.feeratePerKw().catch(() => v['channels.fee-floor'])),
+    });
+    manager.load();
+    channels = manager;
+    cleanups.push(() => manager.stop());
+    void manager.resume().catch((e: unknown) => log8.warn({ err: (e as Error).message }, 'resuming pending broadcasts failed'));
+    if (wallet === undefined) log8.warn('no wallet (chain.source is none): channels can be accepted but not opened');
 
     const onFrontMessage = (f: Front, m: LinkMessage): void => {
       switch (m.name) {
@@ -329,7 +373,10 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       port: opts.ephemeralPorts === true ? 0 : v['api.listen'].port,
       password: v['api.password'],
       log: log.api,
-      handlers: { status, peers, fronts: () => fronts.info(), connect: (n, h, p, persist) => connect(n, h, p, { persist }), disconnect },
+      handlers: {
+        status, peers, fronts: () => fronts.info(), connect: (n, h, p, persist) => connect(n, h, p, { persist }), disconnect,
+        channels: () => manager.list(), open: (r) => manager.open(r), close: (c, force) => manager.close(c, force),
+      },
     });
     cleanups.push(() => closeHttp(api.server));
     let metricsPort: number | undefined;
@@ -354,6 +401,10 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
       fronts: () => fronts.info(),
       connect,
       disconnect,
+      channels: () => manager.list(),
+      open: (r) => manager.open(r),
+      channelCommand: (id, input) => manager.command(id, input),
+      onChannelEvent: (f) => { manager.onEvent = f; },
       close: () => (closing ??= closeAll().then(() => log.api.info('backend stopped'))),
     };
   } catch (e) {

@@ -5,19 +5,22 @@
  *  - `peer_attached` for a node id that already has a connection (same front or another) replaces it:
  *    the old one gets `disconnect` "connection replaced" (eclair's ConnectionReplaced);
  *  - `peer_attach_ack` accepts the peer (refused only for our own node id), says whether it has
- *    channels with us (always false: no channels yet) and grants `INITIAL_CREDIT`;
+ *    channels with us (asked of the owner: the channel manager) and grants `INITIAL_CREDIT`; when a
+ *    peer's first channel appears while it is attached, `markHasChannels` sends the ack again with
+ *    `hasChannels` true (the front then drops that peer if the link is lost; the credit window restarts);
  *  - `peer_detached`, a `disconnect` we send, or the front's link going down → the peer is gone.
  * Flow control (docs/cluster.md): we re-grant credit in batches of `CREDIT_REGRANT_BATCH` as we process
  * a connection's messages; for our sends we start each connection with `INITIAL_CREDIT` (the implicit
  * initial grant of `hello_ack.initialCredit`) and add what the front's `credit` frames give; without credit
  * messages wait, up to `MAX_PENDING_TO_FRONT`, past which the connection is dropped.
- * Incoming peer messages go to the BOLT 2 stub (`channels-stub.ts`); anything else is logged at debug.
+ * Incoming peer messages go to the owner (`onPeerMessage`: the channel manager); `sendTo` sends to a
+ * peer's current connection, whatever front it is on.
  *
  * Does not: dial (see `connector.ts`), or decide channel matters.
  */
 import type { Logger } from '../log.js';
 import type { LinkMessageNamed } from '../cluster/messages.js';
-import { answerPeerMessage } from './channels-stub.js';
+import { decodeMessage } from '../wire/index.js';
 import { CREDIT_REGRANT_BATCH, INITIAL_CREDIT, MAX_PENDING_TO_FRONT } from './constants.js';
 import type { Front } from './fronts.js';
 
@@ -29,6 +32,9 @@ interface Connection {
   readonly remoteAddress: string;
   readonly outbound: boolean;
   readonly attachedAt: number;
+  /** Both `init` messages as the front saw them (raw, type included). */
+  readonly theirInit: Uint8Array;
+  readonly ourInit: Uint8Array;
   /** Messages we may still send to the front for this connection. */
   toFrontCredit: number;
   /** Messages waiting for credit. */
@@ -52,6 +58,10 @@ export interface PeerInfo {
 export interface SwitchboardEvents {
   onPeerUp(nodeId: string, front: Front, conn: number): void;
   onPeerDown(nodeId: string, reason: string): void;
+  /** One Lightning message (type included) from a connected peer. */
+  onPeerMessage?(nodeId: string, message: Uint8Array): void;
+  /** Whether `nodeId` has channels with us (for `peer_attach_ack.hasChannels`). */
+  hasChannels?(nodeId: string): boolean;
 }
 
 /**
@@ -61,6 +71,22 @@ export interface SwitchboardEvents {
 export const BENCH_ECHO_TYPE = 32769;
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** globalfeatures OR features of a raw `init` (BOLT 1: both fields carry feature bits); empty if it does not parse. */
+function initFeatures(raw: Uint8Array): Uint8Array {
+  try {
+    const m = decodeMessage(raw);
+    if (m.name !== 'init') return new Uint8Array(0);
+    const n = Math.max(m.globalfeatures.length, m.features.length);
+    const out = new Uint8Array(n);
+    out.set(m.globalfeatures, n - m.globalfeatures.length);
+    const off = n - m.features.length;
+    m.features.forEach((b, i) => { out[off + i]! |= b; });
+    return out;
+  } catch {
+    return new Uint8Array(0);
+  }
+}
 const connKey = (front: Front, conn: number): string => `${front.id}/${conn}`;
 
 /** The peer registry. */
@@ -102,7 +128,7 @@ export class Switchboard {
   attached(front: Front, m: LinkMessageNamed<'peer_attached'>): void {
     const nodeId = hex(m.nodeId);
     const ack = (accepted: boolean, credit: number) =>
-      front.link.send({ name: 'peer_attach_ack', conn: m.conn, accepted, hasChannels: false, credit, tlvs: {} });
+      front.link.send({ name: 'peer_attach_ack', conn: m.conn, accepted, hasChannels: accepted && this.#events.hasChannels?.(nodeId) === true, credit, tlvs: {} });
     if (nodeId === this.#ourNodeId) {
       this.#log.warn({ front: front.id, conn: m.conn }, 'refusing a connection to our own node id');
       ack(false, 0);
@@ -117,7 +143,7 @@ export class Switchboard {
       this.#drop(old, 'connection replaced', false);
     }
     const c: Connection = {
-      nodeId, front, conn: m.conn, remoteAddress: m.remoteAddress, outbound: m.outbound, attachedAt: this.#now(),
+      nodeId, front, conn: m.conn, remoteAddress: m.remoteAddress, outbound: m.outbound, attachedAt: this.#now(), theirInit: m.theirInit, ourInit: m.ourInit,
       toFrontCredit: INITIAL_CREDIT, pending: [], processedSinceGrant: 0,
     };
     this.#byNode.set(nodeId, c);
@@ -153,16 +179,36 @@ export class Switchboard {
       this.#sendToPeer(c, m.message);
       return;
     }
-    const a = answerPeerMessage(m.message);
-    switch (a.kind) {
-      case 'reply':
-        this.#log.info({ peer: c.nodeId, temporaryChannelId: hex(a.temporaryChannelId) }, 'refused a channel open: channels not supported yet');
-        this.#sendToPeer(c, a.message);
-        return;
-      case 'ignore':
-        this.#log.debug({ peer: c.nodeId, type: a.type }, 'peer message ignored (no handler yet)');
-        return;
-    }
+    if (this.#events.onPeerMessage !== undefined) this.#events.onPeerMessage(c.nodeId, m.message);
+    else this.#log.debug({ peer: c.nodeId, type: m.message.length >= 2 ? (m.message[0]! << 8) | m.message[1]! : undefined }, 'peer message ignored (no handler)');
+  }
+
+  /**
+   * The feature bits of both `init`s of `nodeId`'s connection (globalfeatures OR features, BOLT 1), or
+   * undefined if it is not connected. An init that does not parse counts as no features.
+   */
+  features(nodeId: string): { ours: Uint8Array; theirs: Uint8Array } | undefined {
+    const c = this.#byNode.get(nodeId);
+    return c === undefined ? undefined : { ours: initFeatures(c.ourInit), theirs: initFeatures(c.theirInit) };
+  }
+
+  /** Sends a Lightning message to `nodeId`'s current connection (any front). False if not connected. */
+  sendTo(nodeId: string, message: Uint8Array): boolean {
+    const c = this.#byNode.get(nodeId);
+    if (c === undefined) return false;
+    this.#sendToPeer(c, message);
+    return true;
+  }
+
+  /**
+   * `nodeId` now has a channel: tell its front (a second `peer_attach_ack` with `hasChannels` true), so a
+   * lost link drops it (DESIGN §6). The front restarts the credit window at `INITIAL_CREDIT`; so do we.
+   */
+  markHasChannels(nodeId: string): void {
+    const c = this.#byNode.get(nodeId);
+    if (c === undefined) return;
+    c.processedSinceGrant = 0;
+    c.front.link.send({ name: 'peer_attach_ack', conn: c.conn, accepted: true, hasChannels: true, credit: INITIAL_CREDIT, tlvs: {} });
   }
 
   /** `credit` from `front`: more messages we may send on that connection. */

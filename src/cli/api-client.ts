@@ -19,7 +19,8 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 /** Why an API call failed. */
 export class ApiClientError extends LnfleetError<'API_UNREACHABLE' | 'API_UNAUTHORIZED' | 'API_ERROR'> {}
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment the CLI reads (LNFLEET_API_PASSWORD). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Calls the API; returns the parsed JSON or throws `ApiClientError`. */
 export async function callApi(base: string, method: 'GET' | 'POST', path: string, env: Env, body?: unknown): Promise<unknown> {
@@ -50,31 +51,35 @@ export async function callApi(base: string, method: 'GET' | 'POST', path: string
   return json;
 }
 
-interface Spec {
+/** One API command: its usage, the call it makes and how it prints the answer. */
+export interface Spec {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
   readonly positionals: number;
   readonly flags?: readonly string[];
-  call(base: string, env: Env, positionals: readonly string[], flags: ReadonlySet<string>): Promise<unknown>;
+  /** Options that take a value (`--name value`), besides `--api`. */
+  readonly options?: readonly string[];
+  call(base: string, env: Env, positionals: readonly string[], flags: ReadonlySet<string>, options: ReadonlyMap<string, string>): Promise<unknown>;
   print(result: unknown, io: CliIo): void;
 }
 
 const COMMON = `  --api URL   backend API (default ${DEFAULT_API_URL}); password from LNFLEET_API_PASSWORD
   --json      print the API's JSON answer`;
 
-function makeCommand(spec: Spec, deps: { env?: () => Env }): Command {
+/** Builds an API command from `spec` (shared `--api`, `--json`, password handling). */
+export function makeCommand(spec: Spec, deps: { env?: () => Env }): Command {
   return {
     name: spec.name,
     summary: spec.summary,
     usage: `${spec.usage}\n\n${COMMON}`,
     async run(args: readonly string[], io: CliIo): Promise<number> {
-      const parsed = parseArgs(args, { options: ['api'], flags: ['json', ...(spec.flags ?? [])] });
+      const parsed = parseArgs(args, { options: ['api', ...(spec.options ?? [])], flags: ['json', ...(spec.flags ?? [])] });
       if (parsed.positionals.length !== spec.positionals) {
         throw new CliUsageError(spec.positionals === 0 ? `unexpected argument ${parsed.positionals[0]}` : `expected ${spec.positionals} argument(s)`);
       }
       const env = (deps.env ?? (() => process.env))();
-      const result = await spec.call(parsed.options.get('api') ?? DEFAULT_API_URL, env, parsed.positionals, parsed.flags);
+      const result = await spec.call(parsed.options.get('api') ?? DEFAULT_API_URL, env, parsed.positionals, parsed.flags, parsed.options);
       if (parsed.flags.has('json')) io.out(JSON.stringify(result, null, 2));
       else spec.print(result, io);
       return 0;

@@ -21,6 +21,7 @@ import { backCommand } from './back.js';
 import { frontCommand } from './front.js';
 import { devCommand } from './dev.js';
 import { connectCommand, disconnectCommand, peersCommand, statusCommand } from './api-client.js';
+import { channelsCommand, closeCommand, openCommand } from './channels.js';
 
 /** Every subcommand, in the order `lnfleet --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -31,6 +32,9 @@ export const COMMANDS: readonly Command[] = [
   peersCommand,
   connectCommand,
   disconnectCommand,
+  channelsCommand,
+  openCommand,
+  closeCommand,
   provisionCommand,
   configCommand,
   genCommand,

@@ -72,6 +72,8 @@ function setup(t: { after(f: () => void): void }, opts: { wallet?: Wallet; conne
     sendTo: (to, message) => { sent.push({ to, message, storedN: store.loadAll().rows.map((r) => (r.state as { machine: S }).machine.n) }); return connected.has(to); },
     isConnected: (n) => connected.has(n),
     markHasChannels: (n) => { marked.push(n); },
+    disconnect: () => {},
+    features: () => ({ ours: new Uint8Array(0), theirs: new Uint8Array(0) }),
     frontCount: () => opts.fronts ?? 1,
   };
   const { logger, lines } = captureLogger('debug');
@@ -153,7 +155,7 @@ test('manager: inbound policy — accept-inbound off, max-per-peer, duplicate te
   one.m.onPeerMessage(PEER, raw(64, new Uint8Array(32), [...cid(5)]));
   await settle();
   assert.equal(one.m.list().length, 1);
-  const errors = one.sent.map((s) => decodeMessage(s.message)).filter((x) => x.name === 'error');
+  const errors = one.sent.filter((s) => s.message[1] === 17).map((s) => decodeMessage(s.message));
   assert.deepEqual(errors.map((x) => x.name === 'error' && new TextDecoder().decode(x.data)), ['temporary_channel_id already in use', 'too many channels with this node (channels.max-per-peer 1)', 'dual-funded channels (open_channel2) are not supported']);
 });
 

@@ -1,17 +1,18 @@
 // End to end on loopback: the real backend, a real front (src/front) and a BOLT 8 test peer dialling the
-// front. The handshake's static-key ECDH is served by the backend; the peer's open_channel reaches the
-// backend's stub and its error comes back; a closed front takes its peers down on the backend.
+// front. The handshake's static-key ECDH is served by the backend; the peer's open_channel (below
+// channels.min-funding-sat) reaches the backend's channel manager and its error comes back through the front;
+// a closed front takes its peers down on the backend.
 // Uses the front's test peer helper (test/front/test-peer.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFront } from '../../src/front/index.js';
 import { decodeMessage } from '../../src/wire/index.js';
-import { CHAIN_HASH_HEX, CHANNELS_UNSUPPORTED } from '../../src/back/index.js';
+import { openChannelMessage } from '../helpers/scripted-peer.js';
 import { captureLogger, frontConfig, waitFor } from '../helpers/cluster-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 import { startTestBackend } from './setup.js';
 
-test('backend + real front + BOLT 8 peer: ECDH via the link, open_channel refused, front closed → peers down', async (t) => {
+test('backend + real front + BOLT 8 peer: ECDH via the link, open_channel below the minimum refused, front closed → peers down', async (t) => {
   const { pki, backend } = await startTestBackend(t);
   const member = await pki.issue('front', 'e2e');
   const front = await startFront(frontConfig(pki, member, backend.linkPort), {
@@ -30,13 +31,12 @@ test('backend + real front + BOLT 8 peer: ECDH via the link, open_channel refuse
   assert.equal(backend.peers()[0]!.nodeId, Buffer.from(peer.key.pub).toString('hex'));
 
   const tempId = Buffer.alloc(32, 0x5a);
-  const open = Buffer.concat([Buffer.from([0, 32]), Buffer.from(CHAIN_HASH_HEX.regtest, 'hex'), tempId, Buffer.alloc(270)]);
-  peer.sendRaw(open);
+  peer.sendRaw(openChannelMessage({ temporaryChannelId: tempId, fundingSat: 1000n }));
   const err = decodeMessage(await peer.next(17));
   assert.ok(err.name === 'error');
   if (err.name !== 'error') return;
   assert.deepEqual(Buffer.from(err.channelId), tempId);
-  assert.equal(new TextDecoder().decode(err.data), CHANNELS_UNSUPPORTED);
+  assert.equal(backend.channels().length, 0, 'a refused open leaves no channel');
 
   await front.close();
   frontClosed = true;

@@ -92,14 +92,14 @@ describe('dev cluster with real LDK peers', () => {
     await pingRounds(c);
   });
 
-  test("LDK's open_channel reaches the backend and our error comes back through the same front", async () => {
+  test("LDK's open_channel below our minimum reaches the backend's channel machine and its error comes back through the same front", async () => {
     const a = ldk[0]!;
-    const res = a.openChannel(cluster.info.nodeId, 100_000n);
+    const res = a.openChannel(cluster.info.nodeId, 10_000n);
     assert.equal(res.ok, true, JSON.stringify(res));
     const closed = await a.waitForEvent('channelClosed',
       (e): e is Extract<LdkEventRecord, { kind: 'channelClosed' }> => e.kind === 'channelClosed', WAIT_MS);
     assert.ok(res.ok && closed.channelId === res.temporaryChannelId);
-    assert.ok(closed.counterpartyMessage?.includes('channels not supported yet'), `reason: ${closed.reason}`);
+    assert.ok(closed.counterpartyMessage?.includes('below our minimum 20000'), `reason: ${closed.reason}`);
     assert.equal(await peerOn(a.nodeId), 'front-1', 'the peer stays connected after the channel error');
   });
 

@@ -21,13 +21,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
-import { deriveChannelSecrets, zeroChannelSecrets } from '../../channel/params.js';
+import { deriveChannelSecrets } from '../../channel/params.js';
+import { scidFromParts } from '../../wire/scid.js';
 import type { UtxoChainSource, ChainSource } from '../../chain/source.js';
 import { noWalletError, WalletError, type Wallet } from '../../chain/wallet.js';
 import { encodeMessage } from '../../wire/index.js';
 import { BackendError } from '../errors.js';
 import type { ChannelStore } from './store.js';
-import type { ChannelView, MachinePort, OpenParams, PortAction, PortInput, StepContext, StepResult } from './port.js';
+import type { ChannelView, MachinePort, OpenParams, PeerFeatures, PortAction, PortInput, StepContext, StepResult } from './port.js';
 
 /** A channel open waits this long for the peer (accept_channel, funding_signed) and the wallet, ms. */
 export const OPEN_TIMEOUT_MS = 60_000;
@@ -39,10 +40,15 @@ const TYPE_ERROR = 17;
 const TYPE_OPEN_CHANNEL = 32;
 const TYPE_OPEN_CHANNEL2 = 64;
 const ID_BYTES = 32;
+const NO_FEATURES: PeerFeatures = { ours: new Uint8Array(0), theirs: new Uint8Array(0) };
 
 /** How the manager reaches peers (the switchboard). */
 export interface PeerIo {
   sendTo(nodeId: string, message: Uint8Array): boolean;
+  /** Closes the peer's connection (the peer reconnects and re-establishes). */
+  disconnect(nodeId: string, reason: string): void;
+  /** The `init` features of the peer's current connection (theirs and ours), if connected. */
+  features(nodeId: string): PeerFeatures | undefined;
   isConnected(nodeId: string): boolean;
   markHasChannels(nodeId: string): void;
   frontCount(): number;
@@ -77,7 +83,7 @@ export interface ManagerDeps<S> {
 /** What is persisted per channel. */
 interface Envelope<S> {
   readonly machine: S;
-  readonly watch?: { readonly txid: string; readonly vout: number; readonly untilDepth: number };
+  readonly watch?: { readonly txid: string; readonly vout: number; readonly untilDepth: number; readonly scid?: bigint };
   readonly pending: readonly { readonly txHex: string; readonly what: string }[];
 }
 
@@ -92,6 +98,8 @@ interface Slot<S> {
   chain: Promise<void>;
   fault: string | undefined;
   closedReason: string | undefined;
+  /** A `tick` (sign) is queued behind pending commands. */
+  signQueued: boolean;
   waiter: { resolve(v: OpenResult): void; reject(e: Error): void } | undefined;
 }
 
@@ -182,7 +190,9 @@ export class ChannelManager<S> {
     this.#height = Math.max(this.#height, height);
     const source = this.#d.chain;
     if (source.kind === 'none') return;
+    this.#d.log.debug({ height }, 'block');
     for (const s of this.#slots.values()) {
+      if (this.#active(s) && this.#d.port.view(s.env.machine).wantsBlocks === true) void this.#enqueue(s, { kind: 'block', height });
       if (s.env.watch === undefined) continue;
       s.chain = s.chain.then(() => this.#feedDepth(s, source)).catch((e: unknown) => this.#fault(s, e));
     }
@@ -226,7 +236,8 @@ export class ChannelManager<S> {
     if (this.#d.peers.frontCount() === 0) throw new BackendError('BACK_NO_FRONT', 'no front is connected to the backend, so no peer is reachable; start a front (lnfleet front)');
     if (!this.#d.peers.isConnected(req.nodeId)) throw new BackendError('BACK_PEER_NOT_CONNECTED', `peer ${req.nodeId} is not connected; connect first (lnfleet connect <nodeid>@host:port)`);
     const temp = randomBytes(ID_BYTES);
-    const open: OpenParams = { remoteNodeId: unhex(req.nodeId), fundingSat: req.sats, pushMsat: req.pushMsat, announce: req.announce, keyIndex: this.#d.store.allocateKeyIndex(), temporaryChannelId: Uint8Array.from(temp) };
+    const features = this.#d.peers.features(req.nodeId) ?? NO_FEATURES;
+    const open: OpenParams = { features, remoteNodeId: unhex(req.nodeId), fundingSat: req.sats, pushMsat: req.pushMsat, announce: req.announce, keyIndex: this.#d.store.allocateKeyIndex(), temporaryChannelId: Uint8Array.from(temp) };
     const result = new Promise<OpenResult>((resolve, reject) => {
       void this.#create(req.nodeId, open.keyIndex, open.temporaryChannelId, (ctx) => this.#d.port.openOutbound(open, ctx), { resolve, reject });
     });
@@ -244,11 +255,21 @@ export class ChannelManager<S> {
     return this.list().find((c) => c.id === slot.id)!;
   }
 
-  /** Sends an operator/relay input to a channel (HTLCs); resolves once it was processed. */
+  /**
+   * Sends an operator/relay input to a channel (HTLCs); resolves once it was processed. Our updates are
+   * signed in batches: after the queued commands of a channel, one `tick` (the machine's `sign`) follows.
+   */
   command(id: number, input: PortInput): Promise<void> {
     const slot = this.#slots.get(id);
-    if (slot === undefined) throw new BackendError('BACK_UNKNOWN_CHANNEL', `no channel ${id}`);
-    return this.#enqueue(slot, input);
+    if (slot === undefined) return Promise.reject(new BackendError('BACK_UNKNOWN_CHANNEL', `no channel ${id}`));
+    const done = this.#enqueue(slot, input);
+    if ((input.kind === 'addHtlc' || input.kind === 'fulfillHtlc' || input.kind === 'failHtlc') && !slot.signQueued) {
+      slot.signQueued = true;
+      // Cleared just before the tick runs: a command queued after this point gets its own tick.
+      slot.chain = slot.chain.then(() => { slot.signQueued = false; });
+      void this.#enqueue(slot, { kind: 'tick' });
+    }
+    return done;
   }
 
   /** Waits for every queued step, then refuses new work. */
@@ -264,7 +285,7 @@ export class ChannelManager<S> {
   }
 
   #addSlot(r: { id: number; peer: string; temporaryChannelId: string; keyIndex: bigint; env: Envelope<S>; version: number }): Slot<S> {
-    const slot: Slot<S> = { ...r, channelId: undefined, chain: Promise.resolve(), fault: undefined, closedReason: undefined, waiter: undefined };
+    const slot: Slot<S> = { ...r, channelId: undefined, chain: Promise.resolve(), fault: undefined, closedReason: undefined, waiter: undefined, signQueued: false };
     this.#slots.set(r.id, slot);
     this.#byTemp.set(`${r.peer}/${r.temporaryChannelId}`, slot);
     return slot;
@@ -309,7 +330,7 @@ export class ChannelManager<S> {
     starting.add(hex(temp));
     this.#starting.set(nodeId, starting);
     const keyIndex = this.#d.store.allocateKeyIndex();
-    void this.#create(nodeId, keyIndex, Uint8Array.from(temp), (ctx) => this.#d.port.openInbound({ remoteNodeId: unhex(nodeId), keyIndex, message }, ctx), undefined)
+    void this.#create(nodeId, keyIndex, Uint8Array.from(temp), (ctx) => this.#d.port.openInbound({ remoteNodeId: unhex(nodeId), keyIndex, message, features: this.#d.peers.features(nodeId) ?? NO_FEATURES }, ctx), undefined)
       .finally(() => {
         starting.delete(hex(temp));
         if (starting.size === 0) this.#starting.delete(nodeId);
@@ -319,10 +340,20 @@ export class ChannelManager<S> {
   async #create(peer: string, keyIndex: bigint, temp: Uint8Array, first: (ctx: StepContext) => StepResult<S>, waiter: Slot<S>['waiter']): Promise<void> {
     let r: StepResult<S>;
     try {
-      r = await this.#withCtx(keyIndex, first);
+      r = await this.#withCtx(first);
     } catch (e) {
       this.#d.log.error({ peer, err: (e as Error).message }, 'channel machine failed to start a channel');
       waiter?.reject(new BackendError('BACK_CHANNEL_FAILED', `could not start the channel: ${(e as Error).message}`));
+      return;
+    }
+    if (!this.#d.port.view(r.state).active) {
+      // Refused at once (policy, malformed open_channel): nothing to keep, only the answer to send.
+      for (const a of r.actions) {
+        if (a.kind === 'send') this.#d.peers.sendTo(peer, a.message);
+        if (a.kind === 'disconnect') this.#d.peers.disconnect(peer, a.reason);
+        if (a.kind === 'event' && a.event.kind === 'failed') waiter?.reject(new BackendError('BACK_CHANNEL_FAILED', a.event.reason));
+      }
+      waiter?.reject(new BackendError('BACK_CHANNEL_FAILED', 'the channel could not be started'));
       return;
     }
     const hadChannels = this.hasChannels(peer);
@@ -341,21 +372,28 @@ export class ChannelManager<S> {
     return slot.chain;
   }
 
-  async #withCtx<T>(keyIndex: bigint, f: (ctx: StepContext) => T): Promise<T> {
+  async #withCtx<T>(f: (ctx: StepContext) => T): Promise<T> {
     const feeratePerKw = await this.#d.feerate();
+    const shutdownScript = await this.#shutdownScript();
     const seed = this.#d.seed();
-    const secrets = deriveChannelSecrets(seed, keyIndex);
-    seed.fill(0);
     try {
-      return f({ now: this.#d.now(), blockHeight: this.#height, secrets, feeratePerKw });
+      return f({ now: this.#d.now(), blockHeight: this.#height, secrets: (k) => deriveChannelSecrets(seed, k), feeratePerKw, shutdownScript });
     } finally {
-      zeroChannelSecrets(secrets);
+      seed.fill(0);
     }
   }
 
+  /** A wallet script for closes the peer starts, fetched ahead (steps are synchronous); undefined without a wallet. */
+  async #shutdownScript(): Promise<Uint8Array | undefined> {
+    if (this.#d.wallet === undefined) return undefined;
+    this.#spareScript ??= await this.#d.wallet.newScript();
+    return this.#spareScript;
+  }
+  #spareScript: Uint8Array | undefined;
+
   /** One machine step: persist the new state, then carry out its actions in order. */
   async #step(slot: Slot<S>, input: PortInput, envPatch: Partial<Envelope<S>> = {}): Promise<void> {
-    const r = await this.#withCtx(slot.keyIndex, (ctx) => this.#d.port.step(slot.env.machine, input, ctx));
+    const r = await this.#withCtx((ctx) => this.#d.port.step(slot.env.machine, input, ctx));
     this.#persist(slot, { ...slot.env, ...envPatch, machine: r.state }, r.actions);
     await this.#actAll(slot, r.actions);
   }
@@ -388,6 +426,10 @@ export class ChannelManager<S> {
       case 'fundTx': return this.#fund(slot, a);
       case 'broadcast': return this.#broadcast(slot, a.txHex, a.what);
       case 'watch': return;
+      case 'disconnect':
+        this.#d.log.info({ channel: slot.id, peer: slot.peer, reason: a.reason }, 'disconnecting the peer for a channel');
+        this.#d.peers.disconnect(slot.peer, a.reason);
+        return;
       case 'channelIdAssigned': return;
       case 'event': return this.#event(slot, a.event);
       case 'closed':
@@ -452,15 +494,26 @@ export class ChannelManager<S> {
     if (w === undefined) return;
     const out = await source.getTxOut(w.txid, w.vout);
     const depth = out?.confirmations ?? 0;
+    this.#d.log.debug({ channel: slot.id, txid: w.txid, vout: w.vout, depth }, 'funding depth');
     if (depth === 0) {
       for (const p of slot.env.pending) await this.#broadcast(slot, p.txHex, p.what);
       return;
     }
-    // Confirmed: nothing left to re-send; the watch ends at its depth.
-    const patch: Partial<Envelope<S>> = { pending: [] };
+    // Confirmed: nothing left to re-send; the short_channel_id is found once; the watch ends at its depth.
+    const scid = w.scid ?? await this.#findScid(source, w, depth);
+    const watch = scid === undefined ? w : { ...w, scid };
     const done = depth >= w.untilDepth;
-    await this.#step(slot, { kind: 'fundingDepth', depth }, patch);
-    if (done && slot.env.watch === w) this.#persist(slot, { machine: slot.env.machine, pending: slot.env.pending }, []);
+    await this.#step(slot, { kind: 'fundingDepth', depth, ...(scid === undefined ? {} : { shortChannelId: scid }) }, { pending: [], watch });
+    if (done && slot.env.watch === watch) this.#persist(slot, { machine: slot.env.machine, pending: slot.env.pending }, []);
+  }
+
+  /** The funding output's short_channel_id: block height from the depth, transaction index from the block. */
+  async #findScid(source: UtxoChainSource, w: { txid: string; vout: number }, depth: number): Promise<bigint | undefined> {
+    const height = (await source.getBlockCount()) - depth + 1;
+    const hash = await source.getBlockHash(height);
+    if (hash === undefined) return undefined;
+    const index = (await source.getBlock(hash)).txs.findIndex((t) => t.txid === w.txid);
+    return index < 0 ? undefined : scidFromParts(height, index, w.vout);
   }
 
   #fault(slot: Slot<S>, e: unknown): void {

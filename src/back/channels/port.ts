@@ -13,13 +13,16 @@
  */
 import type { ChannelSecrets } from '../../channel/params.js';
 
-/** Context of one step: time, chain height and the channel's secrets (zeroed by the manager afterwards). */
+/** Context of one step: time, chain height and the channel's secrets. */
 export interface StepContext {
   /** Unix ms. */
   readonly now: number;
   /** Best block height we know (0 without a chain). */
   readonly blockHeight: number;
-  readonly secrets: ChannelSecrets;
+  /** Derives a channel's secrets from the master seed; the caller zeroes them (`zeroChannelSecrets`). Valid during the step only. */
+  readonly secrets: (keyIndex: bigint) => ChannelSecrets;
+  /** A shutdown script of ours for closes the peer starts (the wallet's, or a P2WPKH of the channel's payment basepoint). */
+  readonly shutdownScript: Uint8Array | undefined;
   /** Current feerate estimate, sat/kw (already at or above `channels.fee-floor`). */
   readonly feeratePerKw: number;
 }
@@ -30,7 +33,9 @@ export type PortInput =
   | { readonly kind: 'connected' }
   | { readonly kind: 'disconnected' }
   /** Confirmations of the watched funding output. */
-  | { readonly kind: 'fundingDepth'; readonly depth: number }
+  | { readonly kind: 'fundingDepth'; readonly depth: number; readonly shortChannelId?: bigint }
+  /** A new best block (only to machines whose view says `wantsBlocks`). */
+  | { readonly kind: 'block'; readonly height: number }
   /** The wallet built (not broadcast) the funding transaction asked for by a `fundTx` action. */
   | { readonly kind: 'funded'; readonly txid: string; readonly vout: number; readonly txHex: string }
   /** The wallet could not fund (the open fails with this reason). */
@@ -57,6 +62,8 @@ export type PortAction =
   | { readonly kind: 'channelIdAssigned'; readonly channelId: Uint8Array }
   /** Something worth logging / telling the operator or the relay layer. */
   | { readonly kind: 'event'; readonly event: ChannelEvent }
+  /** Close the peer's connection (after a warning, as BOLT 1/2 say). */
+  | { readonly kind: 'disconnect'; readonly reason: string }
   /** The channel is over (closed on chain, or abandoned before funding). */
   | { readonly kind: 'closed'; readonly reason: string };
 
@@ -75,8 +82,15 @@ export interface StepResult<S> {
   readonly actions: readonly PortAction[];
 }
 
+/** The peer's and our `init` features (raw bit fields), for what a channel may use. */
+export interface PeerFeatures {
+  readonly ours: Uint8Array;
+  readonly theirs: Uint8Array;
+}
+
 /** What an outbound open asks for. */
 export interface OpenParams {
+  readonly features: PeerFeatures;
   readonly remoteNodeId: Uint8Array;
   readonly fundingSat: bigint;
   readonly pushMsat: bigint;
@@ -96,6 +110,8 @@ export interface ChannelView {
   readonly funder: boolean;
   /** Not closed: counts for `peer_attach_ack.hasChannels` and `channels.max-per-peer`. */
   readonly active: boolean;
+  /** Wants `block` inputs (e.g. a funding timeout to count). */
+  readonly wantsBlocks?: boolean;
 }
 
 /** A channel state machine as the manager drives it. */
@@ -103,7 +119,7 @@ export interface MachinePort<S> {
   /** A new outbound channel (we fund): its state and first actions (open_channel). */
   openOutbound(p: OpenParams, ctx: StepContext): StepResult<S>;
   /** A new inbound channel from the peer's `open_channel`: its state and actions (accept_channel or error). */
-  openInbound(p: { readonly remoteNodeId: Uint8Array; readonly keyIndex: bigint; readonly message: Uint8Array }, ctx: StepContext): StepResult<S>;
+  openInbound(p: { readonly remoteNodeId: Uint8Array; readonly keyIndex: bigint; readonly message: Uint8Array; readonly features: PeerFeatures }, ctx: StepContext): StepResult<S>;
   step(state: S, input: PortInput, ctx: StepContext): StepResult<S>;
   view(state: S): ChannelView;
 }

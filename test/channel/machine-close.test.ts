@@ -166,3 +166,20 @@ test('reconnection during legacy negotiation: shutdown is retransmitted and nego
   assert.equal(b.kind(), 'closing');
   assert.deepEqual(closingTxs(a), closingTxs(b));
 });
+
+test('close before channel_ready (funding not yet deep): shutdowns, then negotiation to one closing tx', () => {
+  const [a, b] = pair();
+  a.apply({ kind: 'command', command: { kind: 'open', params: { fundingSat: 600_000n, pushMsat: 0n, commitmentFeeratePerKw: 2500, fundingFeeratePerKw: 2000, announce: false, format: 'staticRemoteKey', temporaryChannelId: new Uint8Array(32).fill(8) } } });
+  pump(a, b);
+  a.fund();
+  pump(a, b);
+  assert.equal(b.kind(), 'waitConfirmed');
+  b.apply({ kind: 'command', command: { kind: 'close' } });
+  const flow = pump(a, b);
+  assert.deepEqual(flow.slice(0, 2), ['B:shutdown', 'A:shutdown']);
+  assert.equal(a.kind(), 'closing');
+  assert.equal(b.kind(), 'closing');
+  assert.deepEqual(closingTxs(a), closingTxs(b));
+  assert.equal(scriptError(closingTxs(a)[0]!, [fundingOf(a.state)]), null);
+  assert.equal(parseTx(closingTxs(a)[0]!).outputs.length, 1, 'the fundee had nothing: only the funder output');
+});

@@ -233,7 +233,7 @@ export function onFundingDepth(s: S<'waitConfirmed'>, depth: number, scid: bigin
   if (depth < c.params.minimumDepth || depth === 0) return stay(s);
   const ready = send(channelReadyMessage(c, ctx, s.keyIndex));
   if (s.theirReady) return toNormal(s, c, scid, depth, [ready]);
-  const next: S<'waitChannelReady'> = { ...base(s), kind: 'waitChannelReady', commitments: c, ...(scid === undefined ? {} : { shortChannelId: scid }), ...(s.shutdown ? { shutdown: s.shutdown } : {}) };
+  const next: S<'waitChannelReady'> = { ...base(s), kind: 'waitChannelReady', commitments: c, ...(scid === undefined ? {} : { shortChannelId: scid }) };
   return { state: next, actions: [ready] };
 }
 

@@ -165,6 +165,8 @@ function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelConte
     case 'waitChannelReady':
       if (m.name === 'channel_ready') return onChannelReady(s, m, ctx);
       if (m.name === 'announcement_signatures') return stay(s);
+      // BOLT #2: - MAY send a `shutdown` before a `channel_ready`, i.e. before the funding transaction has reached `minimum_depth`.
+      if (m.name === 'shutdown') return onShutdown(asNormal(s), m, ctx);
       return warnAndDisconnect(s, `unexpected ${m.name} before channel_ready`);
     case 'normal':
     case 'shutdown':
@@ -228,6 +230,9 @@ function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext)
       return onCommand(s, cmd, ctx);
     case 'waitConfirmed':
     case 'waitChannelReady':
+      // A mutual close before channel_ready: no HTLC can exist yet, so negotiation follows the shutdowns.
+      if (cmd.kind === 'close' || cmd.kind === 'forceClose') return onCommand(asNormal(s), cmd, ctx);
+      return refused(`the channel is ${s.kind}`);
     case 'negotiating':
       return cmd.kind === 'forceClose' ? forceClose(s, { kind: 'localForce', why: cmd.reason }, ctx, true) : refused(`the channel is ${s.kind}`);
     case 'waitAccept':
@@ -242,6 +247,12 @@ function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext)
     case 'aborted':
       return refused(`the channel is ${s.kind}`);
   }
+}
+
+/** A channel not yet ready seen as `normal` (no update can exist yet): lets `shutdown` / `close` use the normal path. */
+function asNormal(s: S<'waitConfirmed' | 'waitChannelReady'>): S<'normal'> {
+  const { remoteNodeId, features, keyIndex, connected, commitments } = s;
+  return { kind: 'normal', remoteNodeId, features, keyIndex, connected, commitments, announcementSent: false, fundingDepth: 0 };
 }
 
 /** Peer text for logs: printable ASCII only, bounded. */

@@ -226,9 +226,9 @@ export type ChannelState =
   /** We accepted; waiting for funding_created. */
   | (Common & { readonly kind: 'waitFundingCreated'; readonly temporaryChannelId: Uint8Array; readonly params: ChannelParams; readonly feeratePerKw: number })
   /** Funding signed both ways; waiting for `minimum_depth`. `theirReady` if their channel_ready came first. */
-  | (Common & { readonly kind: 'waitConfirmed'; readonly commitments: Commitments; readonly sinceHeight?: number; readonly currentHeight?: number; readonly theirReady: boolean; readonly shutdown?: ShutdownInfo })
+  | (Common & { readonly kind: 'waitConfirmed'; readonly commitments: Commitments; readonly sinceHeight?: number; readonly currentHeight?: number; readonly theirReady: boolean })
   /** We sent channel_ready; waiting for theirs. */
-  | (Common & { readonly kind: 'waitChannelReady'; readonly commitments: Commitments; readonly shortChannelId?: bigint; readonly shutdown?: ShutdownInfo })
+  | (Common & { readonly kind: 'waitChannelReady'; readonly commitments: Commitments; readonly shortChannelId?: bigint })
   /** Operating. `shortChannelId` once known; `announced` once we sent announcement_signatures. */
   | (Common & { readonly kind: 'normal'; readonly commitments: Commitments; readonly shortChannelId?: bigint; readonly announcementSent: boolean; readonly fundingDepth: number })
   /** A `shutdown` was sent or received; HTLCs drain, no new adds. */

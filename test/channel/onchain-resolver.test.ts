@@ -33,7 +33,7 @@ const CLOSE_HEIGHT = 600_000;
 class Sim {
   state: ResolverState;
   tip = START;
-  readonly ctx: ResolveContext;
+  ctx: ResolveContext;
   readonly txs = new Map<string, { tx: Transaction; height?: number }>();
   readonly log: ResolverAction[] = [];
   mempool: Extract<ResolverAction, { type: 'broadcast' }>[] = [];
@@ -52,7 +52,12 @@ class Sim {
     const r = resolverStep(this.state, e, this.ctx);
     this.state = r.state;
     this.log.push(...r.actions);
-    for (const a of r.actions) if (a.type === 'broadcast' && !this.mempool.some((m) => hex(m.txid) === hex(a.txid))) this.mempool.push(a);
+    for (const a of r.actions) {
+      if (a.type !== 'broadcast' || this.mempool.some((m) => hex(m.txid) === hex(a.txid))) continue;
+      // A new transaction spending the same output replaces the old one (BIP 125).
+      this.mempool = this.mempool.filter((m) => !(hex(m.spends.txid) === hex(a.spends.txid) && m.spends.vout === a.spends.vout));
+      this.mempool.push(a);
+    }
     return [...r.actions];
   }
 
@@ -202,6 +207,33 @@ for (const format of FORMATS) {
     assert.ok(kinds.includes('toRemote'));
     assert.deepEqual(ids(sim.of('htlcFailed')), [0n, 2n, 4n], 'the latest HTLCs we offered are not on chain: failed');
     assert.equal(sim.state.phase, 'done');
+  });
+
+  test(`${format}: a feerate rise replaces unconfirmed claims with higher-fee ones (RBF); a fall does not`, () => {
+    const sim = new Sim(p);
+    const { tx: commit } = bCommitment(p, 'revoked');
+    const first = sim.close(commit).filter((a) => a.type === 'broadcast');
+    for (const a of first) sim.hold.add(hex(a.txid));
+    sim.ctx = ctxA(p, { feeratePerKw: 2000 });
+    const bumped = sim.step({ type: 'feerate' }).filter((a) => a.type === 'broadcast');
+    assert.deepEqual(bumped.map((a) => a.role).sort(), first.map((a) => a.role).sort(), 'every claim rebuilt');
+    const value = (raw: Uint8Array): bigint => parseTx(raw).outputs[0]!.value;
+    for (const b of bumped) {
+      const old = first.find((a) => hex(a.spends.txid) === hex(b.spends.txid) && a.spends.vout === b.spends.vout)!;
+      assert.notEqual(hex(b.txid), hex(old.txid));
+      assert.ok(value(b.raw) < value(old.raw), `${b.role}: more fee`);
+      assert.ok(parseTx(b.raw).inputs[0]!.sequence < 0xfffffffe, 'signals replaceability');
+    }
+    // At a ruinous feerate the small HTLC penalties would be dust: their current claims stay.
+    sim.ctx = ctxA(p, { feeratePerKw: 50_000 });
+    const ruinous = sim.step({ type: 'feerate' }).filter((a) => a.type === 'broadcast').map((a) => a.role).sort();
+    assert.deepEqual(ruinous, ['revokedToLocal', 'toRemote']);
+    sim.ctx = ctxA(p, { feeratePerKw: 1500 });
+    assert.deepEqual(sim.step({ type: 'feerate' }).filter((a) => a.type === 'broadcast'), [], 'a lower feerate changes nothing');
+    sim.hold.clear();
+    sim.runToDone();
+    const mined = sim.state.phase === 'done';
+    assert.ok(mined);
   });
 
   test(`${format}: mutual close and lost state reach done; lost state warns and sweeps to_remote`, () => {

@@ -77,6 +77,7 @@ export function ourHtlcTxClaim(ctx: ResolveContext, h: HtlcTx, sigIndex: number,
     locktime: tx.locktime,
     csvDelay: anchors ? ANCHORS_CSV : 0,
     needsFeeInputs: anchors,
+    feeratePerKw: 0,
   };
 }
 

@@ -11,8 +11,9 @@ import { sha256 } from '../../crypto/hash.js';
 import { buildHtlcTxs } from '../htlc.js';
 import { perCommitmentPoint } from '../keys.js';
 import { p2wsh, toLocalScript } from '../scripts.js';
-import { txid, type Transaction } from '../tx.js';
-import { claimOurDelayed, claimRemoteHtlc, ourHtlcTxClaim, penaltyDelayed } from './claims.js';
+import { parseTx, txid, type Transaction } from '../tx.js';
+import { assertNever } from '../../errors.js';
+import { claimOurDelayed, claimRemoteHtlc, claimToRemote, ourHtlcTxClaim, penaltyDelayed, penaltyHtlc } from './claims.js';
 import { peerRevokedSecret, revokedToLocalScript, type SpendKind } from './classify.js';
 import type { WatchedOutput } from './plans.js';
 import { delayOf, ourCommitmentKeys, rebuildLocal, theirCommitmentKeys } from './rebuild.js';
@@ -75,4 +76,58 @@ export function claimWithPreimage(ctx: ResolveContext, o: WatchedOutput, preimag
   }
   const keys = theirCommitmentKeys(ctx.channel, role.perCommitmentPoint, ctx.engine);
   return claimRemoteHtlc(ctx, keys, role.perCommitmentPoint, role.htlc, o.outpoint, o.valueSat, preimage);
+}
+
+/** Witness position of the script in a penalty witness (`<sig> 1 <script>`, `<sig> <revocationpubkey> <script>`). */
+const PENALTY_SCRIPT_INDEX = 2;
+/** Witness position of the preimage in a direct HTLC claim (`<sig> <preimage> <script>`). */
+const CLAIM_PREIMAGE_INDEX = 1;
+
+function penaltyAgain(ctx: ResolveContext, spend: SpendKind, o: WatchedOutput, witness: readonly Uint8Array[]): Claim | undefined {
+  if (spend.kind !== 'revokedCommitment') return undefined;
+  const secret = peerRevokedSecret(ctx.channel, spend.commitmentNumber);
+  const script = witness[PENALTY_SCRIPT_INDEX];
+  if (secret === undefined || script === undefined) return undefined;
+  try {
+    if (o.role.kind === 'revokedHtlc') {
+      const keys = theirCommitmentKeys(ctx.channel, perCommitmentPoint(secret, ctx.engine), ctx.engine);
+      return penaltyHtlc(ctx, secret, keys, script, o.outpoint, o.valueSat);
+    }
+    return penaltyDelayed(ctx, o.role.kind === 'revokedToLocal' ? 'penaltyToLocal' : 'penaltyHtlcTxOutput', secret, script, o.outpoint, o.valueSat);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/**
+ * The claim of `o` rebuilt at `ctx.feeratePerKw`: a BIP 125 replacement (same input, more fee; every
+ * claim signals replaceability). Undefined when `o` has no claim, a pre-signed one (our HTLC
+ * transactions: their fee is fixed), or the output would be dust at the new feerate.
+ */
+export function rebuildClaim(ctx: ResolveContext, spend: SpendKind, o: WatchedOutput): Claim | undefined {
+  const c = o.claim;
+  if (c === undefined || c.feeratePerKw === 0) return undefined;
+  const witness = parseTx(c.raw).inputs[0]!.witness;
+  const role = o.role;
+  switch (role.kind) {
+    case 'localHtlc':
+      return undefined;
+    case 'localToLocal':
+      return claimOurDelayed(ctx, 'toLocalSweep', o.outpoint, o.valueSat);
+    case 'localHtlcTxOutput':
+      return claimOurDelayed(ctx, 'htlcTxOutputSweep', o.outpoint, o.valueSat);
+    case 'toRemote':
+      return claimToRemote(ctx, o.outpoint, o.valueSat);
+    case 'remoteHtlc': {
+      const keys = theirCommitmentKeys(ctx.channel, role.perCommitmentPoint, ctx.engine);
+      const preimage = role.htlc.offeredByUs ? undefined : witness[CLAIM_PREIMAGE_INDEX];
+      return claimRemoteHtlc(ctx, keys, role.perCommitmentPoint, role.htlc, o.outpoint, o.valueSat, preimage);
+    }
+    case 'revokedToLocal':
+    case 'revokedHtlc':
+    case 'revokedHtlcTxOutput':
+      return penaltyAgain(ctx, spend, o, witness);
+    default:
+      return assertNever(role, 'output role');
+  }
 }

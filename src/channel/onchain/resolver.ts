@@ -16,6 +16,7 @@
  *      transaction, our claims, the peer's spends);
  *    - `outputSpent {outpoint, tx, height?}` when a transaction spends an outpoint of a `watchOutpoint`;
  *    - `preimage {preimage}` when the node learns a preimage (from a downstream fulfill);
+ *    - `feerate` when fee estimates rose: unconfirmed claims are rebuilt at `ctx.feeratePerKw` (RBF);
  *    - `reorg {height}` when blocks above `height` are disconnected (then `block`s for the new ones).
  *    Report a block's spends and confirmations *before* its `block` event, so a claim that just
  *    confirmed is not rebroadcast. A spend seen in the mempool (height undefined) counts only once its
@@ -38,7 +39,7 @@ import { OnchainError, sameBytes, sameOutpoint } from './types.js';
 import type { SpendKind } from './classify.js';
 import type { WatchedOutput } from './plans.js';
 import { planResolution } from './plans.js';
-import { claimWithPreimage, extractPreimage, secondStageOutput } from './followups.js';
+import { claimWithPreimage, extractPreimage, rebuildClaim, secondStageOutput } from './followups.js';
 import { parseTx, txid as txidOf } from '../tx.js';
 import { advance } from './resolver-advance.js';
 import { sha256 } from '../../crypto/hash.js';
@@ -95,6 +96,8 @@ export type ResolverEvent =
   | { readonly type: 'txConfirmed'; readonly txid: Uint8Array; readonly height: number }
   | { readonly type: 'outputSpent'; readonly outpoint: Outpoint; readonly tx: Uint8Array; readonly height?: number }
   | { readonly type: 'preimage'; readonly preimage: Uint8Array }
+  /** Fee estimates rose: claims built below `ctx.feeratePerKw` are rebuilt (RBF) and sent again. */
+  | { readonly type: 'feerate' }
   | { readonly type: 'reorg'; readonly height: number };
 
 /** What the backend must do. */
@@ -143,6 +146,9 @@ export function resolverStep(state: ResolverState, event: ResolverEvent, ctx: Re
       break;
     case 'preimage':
       next = state.phase === 'resolving' ? onPreimage(state, event.preimage, ctx) : state;
+      break;
+    case 'feerate':
+      next = state.phase === 'resolving' ? onFeerate(state, ctx) : state;
       break;
     case 'reorg':
       next = state.phase === 'resolving' ? onReorg(state, event.height) : { ...state, tip: Math.min(state.tip, event.height) };
@@ -229,6 +235,17 @@ function onPreimage(state: Resolving, preimage: Uint8Array, ctx: ResolveContext)
     if (o.status.kind !== 'unspent' || o.claim !== undefined || !('htlc' in o.role) || !sameBytes(o.role.htlc.paymentHash, hash)) return o;
     const claim = claimWithPreimage(ctx, o, preimage);
     return claim === undefined ? o : { ...o, claim };
+  });
+  return { ...state, outputs };
+}
+
+function onFeerate(state: Resolving, ctx: ResolveContext): Resolving {
+  const outputs = state.outputs.map((o): TrackedOutput => {
+    if (o.status.kind !== 'unspent' || o.claim === undefined || o.claim.feeratePerKw === 0 || o.claim.feeratePerKw >= ctx.feeratePerKw) return o;
+    const claim = rebuildClaim(ctx, state.closing.spend, o);
+    if (claim === undefined) return o;
+    const { lastBroadcastTip: _sent, ...rest } = o;
+    return { ...rest, claim };
   });
   return { ...state, outputs };
 }

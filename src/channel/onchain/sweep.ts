@@ -94,5 +94,5 @@ export function buildClaim(input: ClaimInput, target: SweepTarget): Claim | unde
   const tx = unsigned(value, []);
   const sig = engine.sign(segwitV0Sighash(tx, 0, input.scriptCode, input.valueSat, SIGHASH_ALL), input.privkey);
   const signed: Transaction = { ...tx, inputs: [{ ...tx.inputs[0]!, witness: input.witness(witnessSignature(sig, SIGHASH_ALL)) }] };
-  return { kind: input.kind, raw: serializeTx(signed), txid: txid(signed), locktime: input.locktime, csvDelay: input.csvDelay, needsFeeInputs: false };
+  return { kind: input.kind, raw: serializeTx(signed), txid: txid(signed), locktime: input.locktime, csvDelay: input.csvDelay, needsFeeInputs: false, feeratePerKw: target.feeratePerKw };
 }

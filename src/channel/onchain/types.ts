@@ -129,6 +129,8 @@ export interface Claim {
   readonly csvDelay: number;
   /** `option_anchors` HTLC transactions pay no fee: the backend must add fee inputs before broadcast. */
   readonly needsFeeInputs: boolean;
+  /** Feerate the claim was built at (sat per 1000 WU); 0 for pre-signed HTLC transactions (fee fixed). */
+  readonly feeratePerKw: number;
 }
 
 /** An HTLC as the resolver tracks it. `offeredByUs` is from our point of view whatever the commitment. */

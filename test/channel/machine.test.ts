@@ -33,7 +33,10 @@ for (const format of ['anchors', 'staticRemoteKey'] as const) {
     assert.equal(a.pendingFund!.amountSat, 500_000n);
     a.fund();
     assert.equal(a.broadcasts.length, 0, 'funding not broadcast before funding_signed');
+    // funding_signed comes under the final channel_id: the funder re-keys when it sends funding_created.
+    assert.equal(a.actions.filter((x) => x.kind === 'channelIdAssigned').length, 1, 'funder knows the final id before funding_signed');
     assert.deepEqual(pump(a, b), ['A:funding_created', 'B:funding_signed']);
+    assert.equal(a.actions.filter((x) => x.kind === 'channelIdAssigned').length, 1, 'announced once');
     assert.deepEqual(a.broadcasts.map((x) => x.what), ['funding']);
     assert.equal(a.kind(), 'waitConfirmed');
     assert.equal(b.kind(), 'waitConfirmed');

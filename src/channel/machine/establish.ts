@@ -118,15 +118,21 @@ export function onFundingTx(s: S<'waitFundingTx'>, raw: Uint8Array, txid: Uint8A
   const signature = withSecrets(ctx, s.keyIndex, (sec) => signRemoteCommitment(init.commitments, sec, engine).signature);
   const created: FundingCreated = { name: 'funding_created', temporaryChannelId: s.temporaryChannelId, fundingTxid: txid, fundingOutputIndex: vout, signature, tlvs: {} };
   const next: S<'waitFundingSigned'> = { ...base(s), kind: 'waitFundingSigned', temporaryChannelId: s.temporaryChannelId, commitments: init.commitments, fundingRaw: raw };
-  return { state: next, actions: [send(created)] };
+  // The peer answers with funding_signed under the final id, so the channel is re-keyed before it can arrive:
+  // BOLT #2: This message introduces the `channel_id` to identify the channel. It's derived from the funding transaction by combining the `funding_txid` and the `funding_output_index`, using big-endian exclusive-OR (i.e. `funding_output_index` alters the last 2 bytes).
+  const assigned: ChannelAction = { kind: 'channelIdAssigned', temporaryChannelId: s.temporaryChannelId, channelId: init.commitments.channelId };
+  return { state: next, actions: [assigned, send(created)] };
 }
 
-/** Watches and id announcement once the funding is signed both ways. */
-function fundingSignedActions(c: Commitments, temporaryChannelId: Uint8Array): ChannelAction[] {
+/**
+ * Watches and id announcement once the funding is signed both ways. The funder announced the id when it
+ * sent `funding_created` (`assignId` false); the fundee announces it here, with `funding_signed`.
+ */
+function fundingSignedActions(c: Commitments, temporaryChannelId: Uint8Array, assignId: boolean): ChannelAction[] {
   const p = c.params;
   const script = p2wsh(fundingScript(p.local.fundingPubkey, p.remote.fundingPubkey));
   return [
-    { kind: 'channelIdAssigned', temporaryChannelId, channelId: c.channelId },
+    ...(assignId ? [{ kind: 'channelIdAssigned', temporaryChannelId, channelId: c.channelId } as const] : []),
     { kind: 'watch', watch: { kind: 'fundingDepth', txid: c.fundingTxid, vout: c.fundingVout, script, minDepth: p.minimumDepth } },
     { kind: 'watch', watch: { kind: 'fundingSpent', txid: c.fundingTxid, vout: c.fundingVout } },
     { kind: 'event', event: { kind: 'opened', channelId: c.channelId } },
@@ -142,7 +148,7 @@ export function onFundingSigned(s: S<'waitFundingSigned'>, m: FundingSigned, ctx
   const next: S<'waitConfirmed'> = { ...base(s), kind: 'waitConfirmed', commitments: r.commitments, theirReady: false };
   // BOLT #2: - on receipt of a valid `funding_signed`:
   //     - SHOULD broadcast the funding transaction.
-  return { state: next, actions: [...fundingSignedActions(r.commitments, s.temporaryChannelId), { kind: 'broadcast', raw: s.fundingRaw, what: 'funding' }] };
+  return { state: next, actions: [...fundingSignedActions(r.commitments, s.temporaryChannelId, false), { kind: 'broadcast', raw: s.fundingRaw, what: 'funding' }] };
 }
 
 /** `open_channel` as the fundee: every BOLT 2 check, then `accept_channel`. */
@@ -218,7 +224,7 @@ export function onFundingCreated(s: S<'waitFundingCreated'>, m: FundingCreated, 
   // BOLT #2: - `channel_id` by exclusive-OR of the `funding_txid` and the `funding_output_index` from the `funding_created` message.
   const signed: FundingSigned = { name: 'funding_signed', channelId: r.commitments.channelId, signature, tlvs: {} };
   const next: S<'waitConfirmed'> = { ...base(s), kind: 'waitConfirmed', commitments: r.commitments, theirReady: false };
-  return { state: next, actions: [send(signed), ...fundingSignedActions(r.commitments, s.temporaryChannelId)] };
+  return { state: next, actions: [send(signed), ...fundingSignedActions(r.commitments, s.temporaryChannelId, true)] };
 }
 
 /** Our `channel_ready`. */

@@ -136,6 +136,11 @@ export function buildLdkComponents(opts: LdkComponentOptions): LdkComponents {
   if (opts.minimumDepth !== undefined) handshake.set_minimum_depth(opts.minimumDepth);
   handshake.set_negotiate_anchors_zero_fee_htlc_tx(opts.anchors ?? false);
   config.set_channel_handshake_config(handshake);
+  // Take a channel whether or not the opener wants it announced (LDK refuses a mismatch by default):
+  // our node opens announced channels, and the harness announces none of its own.
+  const limits = config.get_channel_handshake_limits();
+  limits.set_force_announced_channel_preference(false);
+  config.set_channel_handshake_limits(limits);
   // Without a chain, genesis: LDK only needs a starting point. With one, its tip, so blocks follow on.
   const best = opts.bestBlock === undefined ? ldk.BestBlock.constructor_from_network(network)
     : ldk.BestBlock.constructor_new(opts.bestBlock.hash, opts.bestBlock.height);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommitmentsResult, UpdateAddHtlc } from '../../src/channel/commitments/index.js';
 import {
-  receiveAdd, receiveFailMalformed, receiveFee, receiveFulfill, sendAdd, sendFailMalformed, sendFee, sendFulfill,
+  maxSendableMsat, receiveAdd, receiveFailMalformed, receiveFee, receiveFulfill, sendAdd, sendFailMalformed, sendFee, sendFulfill,
 } from '../../src/channel/commitments/index.js';
 import { add, addCmd, ok, openPair, preimage, settle } from './commitments-fixture.js';
 
@@ -172,4 +172,23 @@ test('a funder offer must also be affordable on its own commitment (where its sm
   assert.equal(kindOf(r), 'insufficientFunds/refuse');
   if (!r.ok) assert.match(r.error.message, /our own commitment/);
   assert.equal(kindOf(sendAdd(p.a, addCmd(1_000_000n, 9))), 'ok', 'trimmed on both sides: no fee');
+});
+
+test('maxSendableMsat is the largest amount sendAdd accepts, in both formats and from both sides', () => {
+  for (const format of ['staticRemoteKey', 'anchors'] as const) {
+    const p = openPair({ format, a: { maxHtlcValueInFlightMsat: 100_000_000n } });
+    add(p, 'a', 30_000_000n, 1);
+    add(p, 'b', 20_000_000n, 2);
+    for (const side of ['a', 'b'] as const) {
+      const max = maxSendableMsat(p[side]);
+      assert.ok(max > 0n, `${format} ${side}`);
+      assert.equal(sendAdd(p[side], addCmd(max, 3)).ok, true);
+      assert.equal(sendAdd(p[side], addCmd(max + 1n, 3)).ok, false);
+    }
+    // B's limit is A's in-flight cap (100 000 sat) minus what B already offered.
+    assert.equal(maxSendableMsat(p.b), 80_000_000n);
+  }
+  // Nothing to send at all: B holds nothing.
+  const empty = openPair({ pushMsat: 0n });
+  assert.equal(maxSendableMsat(empty.b), 0n);
 });

@@ -32,7 +32,8 @@
  *
  * Queries: balances, htlcs, hasPendingChanges, hasHtlcs, local/remoteHasUnsignedChanges,
  * localCommitmentTx (signed, ready to broadcast), remoteChainInfo / remotePerCommitmentSecret (BOLT 5),
- * htlcDeadlines(c, height) (HTLCs that force a close or must be failed back at this block).
+ * htlcDeadlines(c, height) (HTLCs that force a close or must be failed back at this block),
+ * maxSendableMsat (the largest HTLC sendAdd accepts now).
  *
  * Persistence: the caller persists the returned ledger before sending what it returned. Secrets are
  * never stored in the ledger; pass `ChannelSecrets` to the functions that sign.
@@ -55,6 +56,7 @@ export type { Settled } from './sign.js';
 export { onDisconnect, reestablishFields, onReestablish } from './reestablish.js';
 export type { Retransmission, ReestablishOutcome } from './reestablish.js';
 export { balances, htlcs, hasPendingChanges, hasHtlcs, localHasUnsignedChanges, remoteHasUnsignedChanges, localCommitmentTx, remoteChainInfo, remotePerCommitmentSecret } from './queries.js';
+export { maxSendableMsat } from './capacity.js';
 export { htlcDeadlines, OFFERED_HTLC_GRACE_BLOCKS, FULFILL_SAFETY_BLOCKS } from './deadlines.js';
 export type { HtlcDeadlines } from './deadlines.js';
 export type { BalanceView, HtlcState, LocalHtlcTx, SignedLocalCommitment, RemoteChainInfo } from './queries.js';

@@ -8,9 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelTxError, parseTx, serializeTx, txid, type Transaction } from '../../src/channel/index.js';
+import { ChannelTxError, p2pkh, p2wpkh, parseTx, segwitV0Sighash, serializeTx, SIGHASH_ALL, txid, witnessSignature, type Transaction, type TxOutput } from '../../src/channel/index.js';
 import {
+  fundAnchorHtlcTx,
   IRREVOCABLE_DEPTH,
+  P2WPKH_WITNESS_WEIGHT,
   initialResolverState,
   OnchainError,
   resolverStep,
@@ -19,7 +21,7 @@ import {
   type ResolverEvent,
   type ResolverState,
 } from '../../src/channel/onchain/index.js';
-import { bCommitment, broadcastLocal, ctxA, H, makePair, ownerHtlcTxs, preimage, type Pair } from './onchain-fixture.js';
+import { bCommitment, broadcastLocal, ctxA, engine, H, makePair, ownerHtlcTxs, preimage, type Pair } from './onchain-fixture.js';
 import { scriptError } from './onchain-script.js';
 
 const FORMATS = ['staticRemoteKey', 'anchors'] as const;
@@ -39,6 +41,8 @@ class Sim {
   mempool: Extract<ResolverAction, { type: 'broadcast' }>[] = [];
   /** Broadcasts the simulator must not mine (to let the peer win a race). */
   readonly hold = new Set<string>();
+  /** The backend's wallet funding zero-fee HTLC transactions (unset: mined as they are). */
+  fund?: (raw: Uint8Array) => { raw: Uint8Array; extraPrevouts: TxOutput[] };
 
   readonly fundingPrevout: Pair['fundingPrevout'];
 
@@ -75,8 +79,8 @@ class Sim {
     const block = this.mempool.filter((a) => !this.hold.has(hex(a.txid))).sort((x, y) => closingFirst(x) - closingFirst(y));
     this.mempool = this.mempool.filter((a) => this.hold.has(hex(a.txid)));
     for (const a of block) {
-      const tx = parseTx(a.raw);
       if (a.role === 'closing') {
+        const tx = parseTx(a.raw);
         assert.equal(scriptError(a.raw, [this.fundingPrevout]), null);
         this.seen(tx, height);
         this.step({ type: 'fundingSpent', tx: a.raw, height });
@@ -87,14 +91,18 @@ class Sim {
         this.mempool.push(a); // its parent is not mined (yet): a miner could not include it
         continue;
       }
-      assert.equal(scriptError(a.raw, [parent.tx.outputs[a.spends.vout]!]), null, `${a.role} claim fails the interpreter`);
+      // What the backend broadcasts for a zero-fee anchors HTLC transaction: the funded version.
+      const funded = a.needsFeeInputs && this.fund ? this.fund(a.raw) : undefined;
+      const raw = funded?.raw ?? a.raw;
+      const tx = parseTx(raw);
+      assert.equal(scriptError(raw, [parent.tx.outputs[a.spends.vout]!, ...(funded?.extraPrevouts ?? [])]), null, `${a.role} claim fails the interpreter`);
       assert.ok(tx.locktime < height, `${a.role}: nLockTime ${tx.locktime} not final in block ${height}`);
       const seq = tx.inputs[0]!.sequence;
       if (seq < 0x80000000 && seq > 0) assert.ok(height - parent.height >= seq, `${a.role}: CSV ${seq} not met in block ${height}`);
       const stillWatched = this.state.phase === 'resolving' && this.state.outputs.some((o) => o.status.kind === 'unspent' && hex(o.outpoint.txid) === hex(a.spends.txid) && o.outpoint.vout === a.spends.vout);
       if (!stillWatched) continue;
       this.seen(tx, height);
-      this.step({ type: 'outputSpent', outpoint: a.spends, tx: a.raw, height });
+      this.step({ type: 'outputSpent', outpoint: a.spends, tx: raw, height });
     }
     this.tip = height;
     this.step({ type: 'block', height });
@@ -294,6 +302,30 @@ for (const format of FORMATS) {
     assert.throws(() => resolverStep(fresh, { type: 'fundingSpent', tx: serializeTx(notFunding) }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'notFundingSpend');
   });
 }
+
+test('anchors: the funded HTLC transactions the backend broadcasts are followed to their second stage and swept', () => {
+  const p = makePair('anchors');
+  const sim = new Sim(p);
+  const key = new Uint8Array(32).fill(0x44);
+  const pub = engine.publicKey(key);
+  const coinOut: TxOutput = { value: 50_000n, script: p2wpkh(pub) };
+  const fundedTxids: string[] = [];
+  let n = 0;
+  sim.fund = (raw) => {
+    const coin = { outpoint: { txid: new Uint8Array(32).fill(0xd0 + n++), vout: 0 }, valueSat: coinOut.value, witnessWeight: P2WPKH_WITNESS_WEIGHT };
+    const f = fundAnchorHtlcTx({ ...sim.ctx, feeratePerKw: 2000 }, raw, [coin], coinOut.script);
+    const tx = { ...f.tx, inputs: f.tx.inputs.map((inp, i) => (i === 0 ? inp : { ...inp, witness: [witnessSignature(engine.sign(segwitV0Sighash(f.tx, i, p2pkh(pub), coinOut.value, SIGHASH_ALL), key), SIGHASH_ALL), pub] })) };
+    fundedTxids.push(hex(f.txid));
+    return { raw: serializeTx(tx), extraPrevouts: [coinOut] };
+  };
+  sim.close(broadcastLocal(p.a, p.sa));
+  sim.step({ type: 'preimage', preimage: preimage(3) });
+  sim.runToDone();
+  assert.equal(fundedTxids.length, 3, 'HTLC-success 1 and 3, HTLC-timeout 0, each funded');
+  const sweeps = sim.uniqueBroadcasts().filter((a) => a.role === 'localHtlcTxOutput');
+  assert.deepEqual(sweeps.map((a) => hex(a.spends.txid)).sort(), [...fundedTxids].sort(), 'each funded HTLC tx output is swept');
+  assert.equal(sim.state.phase, 'done');
+});
 
 test('the resolver state is plain data: a structured clone resumes with the same actions', () => {
   const p = makePair('anchors');

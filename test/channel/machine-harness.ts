@@ -32,7 +32,7 @@ export function assertPlain(v: unknown, path = 'state'): void {
   for (const [k, x] of Object.entries(v as object)) assertPlain(x, `${path}.${k}`);
 }
 
-/** One node's side of one channel. */
+/** One node's side of one channel; the peer is the side with seed 2 for seed 1, else seed 1 (its node id is derived the same way). */
 export class Side {
   state: ChannelState;
   readonly ctx: ChannelContext;
@@ -60,7 +60,7 @@ export class Side {
       closingFeeratePerKw,
       defaultShutdownScript: p2wpkh(engine.publicKey(sha256(Uint8Array.of(seedByte, 2)))),
     };
-    this.state = initialState({ remoteNodeId: engine.publicKey(sha256(Uint8Array.of(seedByte ^ 0xff, 1))), features, keyIndex: BigInt(seedByte), connected: true });
+    this.state = initialState({ remoteNodeId: engine.publicKey(sha256(Uint8Array.of(seedByte === 1 ? 2 : 1, 1))), features, keyIndex: BigInt(seedByte), connected: true });
   }
 
   /** One step; records everything, queues encoded messages. */

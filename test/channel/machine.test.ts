@@ -164,3 +164,41 @@ test('force close broadcasts our signed commitment (valid for bcoin), and the pe
   assert.equal(scriptError(cb.raw, [funding]), null);
   assert.ok(b.has('peerError'));
 });
+
+test('public channel: at 6 confirmations both send announcement_signatures and emit the same fully signed channel_announcement', async () => {
+  const { encodeMessage, gossipSigningHash } = await import('../../src/wire/index.js');
+  const { activeEngine } = await import('../../src/crypto/engines.js');
+  const [a, b] = pair();
+  a.apply({ kind: 'command', command: { kind: 'open', params: { fundingSat: 500_000n, pushMsat: 0n, commitmentFeeratePerKw: 2500, fundingFeeratePerKw: 2000, announce: true, format: 'anchors', temporaryChannelId: new Uint8Array(32).fill(5) } } });
+  pump(a, b);
+  a.fund();
+  pump(a, b);
+  for (const s of [a, b]) s.apply({ kind: 'fundingDepth', depth: 3, shortChannelId: 0x0000640000010001n });
+  pump(a, b);
+  assert.equal(a.kind(), 'normal');
+  assert.ok(!a.peek().some((m) => m.name === 'announcement_signatures'), 'not before 6 confirmations');
+  a.apply({ kind: 'fundingDepth', depth: 6, shortChannelId: 0x0000640000010001n });
+  // B is not 6 deep yet: it ignores A's signatures. At depth 6 B sends its own, which completes A's side.
+  pump(a, b);
+  assert.ok(!a.has('channelAnnouncement'));
+  b.apply({ kind: 'fundingDepth', depth: 6, shortChannelId: 0x0000640000010001n });
+  pump(a, b);
+  const annA = a.events.find((e) => e.kind === 'channelAnnouncement');
+  assert.ok(annA && annA.kind === 'channelAnnouncement');
+  assert.ok(!b.has('channelAnnouncement'), 'B dropped the early signatures');
+  // BOLT 7: on reconnection B, which has not received A's, sends its own again; A must answer with its own.
+  for (const s of [a, b]) s.apply({ kind: 'peerDisconnected' });
+  for (const s of [a, b]) s.apply({ kind: 'peerReconnected' });
+  const flow = pump(a, b);
+  assert.ok(flow.includes('B:announcement_signatures') && flow.includes('A:announcement_signatures'));
+  const annB = b.events.find((e) => e.kind === 'channelAnnouncement');
+  assert.ok(annB && annB.kind === 'channelAnnouncement');
+  const bytes = encodeMessage(annA.message);
+  assert.deepEqual(bytes, encodeMessage(annB.message));
+  const h = gossipSigningHash(bytes);
+  const e = activeEngine();
+  const m = annA.message;
+  assert.ok(e.verify(m.nodeSignature1, h, m.nodeId1) && e.verify(m.nodeSignature2, h, m.nodeId2));
+  assert.ok(e.verify(m.bitcoinSignature1, h, m.bitcoinKey1) && e.verify(m.bitcoinSignature2, h, m.bitcoinKey2));
+  assert.ok(Buffer.compare(Buffer.from(m.nodeId1), Buffer.from(m.nodeId2)) < 0);
+});

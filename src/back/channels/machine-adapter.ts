@@ -96,6 +96,8 @@ function event(e: Extract<ChannelAction, { kind: 'event' }>['event']): ChannelEv
     case 'htlcFulfilledByPeer': return { kind: 'htlcSettled', id: e.id, outcome: 'fulfilled', preimage: e.paymentPreimage };
     case 'htlcsSettled': return undefined; // expanded by `events` below
     case 'updatesDropped': return { kind: 'info', message: `${e.dropped.length} uncommitted update(s) dropped on disconnect` };
+    // The gossip layer should queue it (BOLT 7); until it is wired, it is logged.
+    case 'channelAnnouncement': return { kind: 'info', message: `channel_announcement ready for ${e.message.shortChannelId}` };
   }
 }
 

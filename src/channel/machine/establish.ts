@@ -252,7 +252,7 @@ export function onChannelReady(s: S<'waitConfirmed' | 'waitChannelReady'>, m: Ch
 }
 
 function toNormal(s: S<'waitConfirmed' | 'waitChannelReady'>, c: Commitments, scid: bigint | undefined, depth: number, actions: ChannelAction[]): ChannelStepResult {
-  const next: S<'normal'> = { ...base(s), kind: 'normal', commitments: c, announcementSent: false, fundingDepth: depth, ...(scid === undefined ? {} : { shortChannelId: scid }) };
+  const next: S<'normal'> = { ...base(s), kind: 'normal', commitments: c, announcement: { sent: false, received: false }, fundingDepth: depth, ...(scid === undefined ? {} : { shortChannelId: scid }) };
   return { state: next, actions: [...actions, { kind: 'event', event: { kind: 'ready', channelId: c.channelId, ...(scid === undefined ? {} : { shortChannelId: scid }) } }] };
 }
 

@@ -25,15 +25,18 @@
  * Normal operation is the commitments ledger's (`../commitments/`); closing transactions are
  * `../closing.ts`'s.
  *
- * Does not: encode bytes, persist, talk to the chain, relay HTLCs, announce the channel
- * (announcement_signatures is passed up as an event), accept shutdown before channel_ready, or do
- * dual funding, splicing, zero-conf or quiescence.
+ * Public channels: at 6 confirmations both sides exchange `announcement_signatures` (`./announce.ts`)
+ * and the machine emits the complete `channel_announcement` as an event for the gossip.
+ *
+ * Does not: encode bytes, persist, talk to the chain, relay HTLCs, sign channel_update, or do dual
+ * funding, splicing, zero-conf or quiescence.
  */
 import { assertNever } from '../../errors.js';
 import type { ChannelReestablish } from '../../wire/index.js';
 import { onReestablish, reestablishFields } from '../commitments/index.js';
 import { abort, engineOf, forceClose, isCommitted, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
 import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChannelReady, onFundingCreated, onFundingDepth, onFundingSigned, onFundingTx, onOpenChannel, openCommand } from './establish.js';
+import { maybeAnnounce, onAnnouncementSignatures } from './announce.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
 import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
 import { equal } from './validate.js';
@@ -69,7 +72,7 @@ function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): Ch
       return s.kind === 'waitFundingTx' ? abort(s, `the wallet could not fund the channel: ${input.reason}`) : stay(s);
     case 'fundingDepth':
       if (s.kind === 'waitConfirmed') return onFundingDepth(s, input.depth, input.shortChannelId, ctx);
-      if (s.kind === 'normal') return stay({ ...s, fundingDepth: input.depth, ...(input.shortChannelId === undefined ? {} : { shortChannelId: input.shortChannelId }) });
+      if (s.kind === 'normal') return maybeAnnounce({ ...s, fundingDepth: input.depth, ...(input.shortChannelId === undefined ? {} : { shortChannelId: input.shortChannelId }) }, ctx);
       return stay(s);
     case 'blockHeight':
       return s.kind === 'waitConfirmed' ? onBlockWhileUnconfirmed(s, input.height, ctx) : stay(s);
@@ -135,6 +138,12 @@ function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelC
     //       - MUST retransmit `shutdown`.
     actions.push(send({ name: 'shutdown', channelId: c.channelId, scriptpubkey: updated.shutdown.localScript, tlvs: {} }));
   }
+  if (updated.kind === 'normal' && !updated.announcement.received) {
+    // BOLT #7: - If it has NOT previously received `announcement_signatures` for the funding transaction:
+    //       - MUST send its own `announcement_signatures` message.
+    const n = maybeAnnounce({ ...updated, announcement: { sent: false, received: false } }, ctx);
+    return { state: n.state, actions: [...actions, ...n.actions] };
+  }
   if (updated.kind === 'negotiating') {
     const n = restartNegotiation(updated, ctx);
     return { state: n.state, actions: [...actions, ...n.actions] };
@@ -172,7 +181,8 @@ function onPeerMessage(s: ChannelState, m: ChannelPeerMessage, ctx: ChannelConte
     case 'shutdown':
       if (m.name === 'shutdown') return onShutdown(s, m, ctx);
       // BOLT #2: - MUST ignore any redundant `channel_ready` it receives.
-      if (m.name === 'channel_ready' || m.name === 'announcement_signatures') return stay(s);
+      if (m.name === 'channel_ready') return stay(s);
+      if (m.name === 'announcement_signatures') return s.kind === 'normal' ? onAnnouncementSignatures(s, m, ctx) : stay(s);
       return onUpdateMessage(s, m, ctx);
     case 'negotiating':
       if (m.name === 'closing_signed') return onClosingSigned(s, m, ctx);
@@ -252,7 +262,7 @@ function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext)
 /** A channel not yet ready seen as `normal` (no update can exist yet): lets `shutdown` / `close` use the normal path. */
 function asNormal(s: S<'waitConfirmed' | 'waitChannelReady'>): S<'normal'> {
   const { remoteNodeId, features, keyIndex, connected, commitments } = s;
-  return { kind: 'normal', remoteNodeId, features, keyIndex, connected, commitments, announcementSent: false, fundingDepth: 0 };
+  return { kind: 'normal', remoteNodeId, features, keyIndex, connected, commitments, announcement: { sent: false, received: false }, fundingDepth: 0 };
 }
 
 /** Peer text for logs: printable ASCII only, bounded. */

@@ -12,7 +12,7 @@
  * (`../commitments/`), or resolve anything on chain (`../onchain/`).
  */
 import type { Secp256k1Engine } from '../../crypto/secp256k1.js';
-import type { AnnouncementSignatures, ChannelMessage, ErrorMessage, Warning } from '../../wire/index.js';
+import type { AnnouncementSignatures, ChannelAnnouncement, ChannelMessage, ErrorMessage, Warning } from '../../wire/index.js';
 import type { Commitments } from '../commitments/index.js';
 import type { UpdateAddHtlc, Update } from '../commitments/types.js';
 import type { AnnouncedConfig, ChannelParams, ChannelSecrets } from '../params.js';
@@ -135,6 +135,8 @@ export type ChannelEvent =
   | { readonly kind: 'htlcFulfilledByPeer'; readonly id: bigint; readonly paymentPreimage: Uint8Array }
   | { readonly kind: 'updatesDropped'; readonly dropped: readonly Update[] }
   | { readonly kind: 'peerError'; readonly text: string }
+  /** Both announcement_signatures exchanged: the complete channel_announcement, for the gossip. */
+  | { readonly kind: 'channelAnnouncement'; readonly message: ChannelAnnouncement }
   | { readonly kind: 'peerWarning'; readonly text: string }
   | { readonly kind: 'protocolViolation'; readonly text: string };
 
@@ -213,6 +215,12 @@ export interface SimpleNegotiation {
   readonly pending?: { readonly feeSat: bigint; readonly locktime: number; readonly closerScript: Uint8Array; readonly closeeScript: Uint8Array };
 }
 
+/** Our and the peer's `announcement_signatures` for a public channel. */
+export interface AnnouncementProgress {
+  readonly sent: boolean;
+  readonly received: boolean;
+}
+
 /** The machine's state. Fields exist only where valid (STYLE rule 6). */
 export type ChannelState =
   /** Created for a peer; waits for our `open` command or their `open_channel`. */
@@ -229,8 +237,8 @@ export type ChannelState =
   | (Common & { readonly kind: 'waitConfirmed'; readonly commitments: Commitments; readonly sinceHeight?: number; readonly currentHeight?: number; readonly theirReady: boolean })
   /** We sent channel_ready; waiting for theirs. */
   | (Common & { readonly kind: 'waitChannelReady'; readonly commitments: Commitments; readonly shortChannelId?: bigint })
-  /** Operating. `shortChannelId` once known; `announced` once we sent announcement_signatures. */
-  | (Common & { readonly kind: 'normal'; readonly commitments: Commitments; readonly shortChannelId?: bigint; readonly announcementSent: boolean; readonly fundingDepth: number })
+  /** Operating. `shortChannelId` once known; `announcement` tracks announcement_signatures (public channels). */
+  | (Common & { readonly kind: 'normal'; readonly commitments: Commitments; readonly shortChannelId?: bigint; readonly announcement: AnnouncementProgress; readonly fundingDepth: number })
   /** A `shutdown` was sent or received; HTLCs drain, no new adds. */
   | (Common & { readonly kind: 'shutdown'; readonly commitments: Commitments; readonly shutdown: ShutdownInfo; readonly shortChannelId?: bigint })
   /** Both shutdowns exchanged and no HTLCs left: fee negotiation. */

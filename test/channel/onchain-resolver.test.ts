@@ -296,6 +296,12 @@ for (const format of FORMATS) {
     assert.throws(() => resolverStep(sim.state, { type: 'outputSpent', outpoint: watched, tx: serializeTx(commit) }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
     // Garbage bytes as a transaction: the transaction parser's typed error.
     assert.throws(() => resolverStep(sim.state, { type: 'outputSpent', outpoint: watched, tx: Uint8Array.of(1, 2, 3) }, sim.ctx), (e) => e instanceof ChannelTxError && e.kind === 'malformedTx');
+    // Another funding spend while the first is confirmed: only a reorg can allow that.
+    assert.throws(() => resolverStep(sim.state, { type: 'fundingSpent', tx: serializeTx(bCommitment(p, 'current').tx) }, sim.ctx), (e) => e instanceof OnchainError && e.kind === 'invalidEvent');
+    sim.reorg(CLOSE_HEIGHT - 1);
+    const replaced = sim.step({ type: 'fundingSpent', tx: serializeTx(bCommitment(p, 'current').tx), height: CLOSE_HEIGHT });
+    assert.deepEqual(replaced.find((a) => a.type === 'channelClosed'), { type: 'channelClosed', spend: { kind: 'remoteCommitment', which: 'current', commitmentNumber: 5 }, closingTxid: txid(bCommitment(p, 'current').tx) });
+    assert.ok(sim.state.phase === 'resolving' && sim.state.outputs.every((o) => o.role.kind === 'toRemote' || o.role.kind === 'remoteHtlc'), 'the old plan is gone');
     // A transaction that does not spend the funding output reported as the funding spend.
     const fresh = initialResolverState({ txid: p.a.fundingTxid, vout: p.a.fundingVout }, START);
     const notFunding = { ...commit, inputs: [{ ...commit.inputs[0]!, vout: 0 }] };

@@ -163,7 +163,10 @@ function onFundingSpent(state: Exclude<ResolverState, { phase: 'done' }>, raw: U
   const tx = parseTx(raw);
   const id = txidOf(tx);
   if (state.phase === 'resolving' && sameBytes(state.closing.txid, id)) return height === undefined ? state : onConfirmed(state, id, height);
-  // A new closing transaction (first spend, or another one after a reorg): plan from scratch.
+  if (state.phase === 'resolving' && state.closing.height !== undefined) {
+    throw new OnchainError('invalidEvent', 'the funding output is already spent by a confirmed transaction: send a reorg first');
+  }
+  // A new closing transaction (first spend, or one replacing an unconfirmed one): plan from scratch.
   const plan = planResolution(ctx, tx);
   // BOLT #5: - upon the funding transaction being spent, if the channel is NOT already
   // closed:

@@ -123,56 +123,16 @@ export async function backendIngest(channels: number): Promise<BenchResult[]> {
   }
 }
 
-/**
- * Child-process body of `front-rss-mainnet`: a front's gossip service (`FrontGossip`, with its router
- * and graph copy) fed the graph as `graph_snapshot_chunk` link frames on stdin, exactly as a front gets
- * it from the backend; after the final chunk, the sorted index a first query builds, and GC, prints JSON
- * `{ rss, heap, buffers, maxRss, raw, channels, nodes }`. The process never holds the whole fixture.
- */
-export async function frontRssChild(): Promise<void> {
-  const { FrontGossip } = await import('../src/front/gossip.js');
-  const { FrameDecoder } = await import('../src/cluster/frame.js');
-  const { decodeLinkMessage } = await import('../src/cluster/messages.js');
-  const { activeEngine } = await import('../src/crypto/index.js');
-  const { Registry } = await import('prom-client');
-  const g = new FrontGossip({
-    chainHash: MAINNET, ourNodeId: MAINNET_POINT, engine: activeEngine(), log: createLogger('bench', 'warn'), now: Date.now,
-    send: () => true, linkUp: () => true, registry: new Registry(),
-  });
-  g.linkUp();
-  (globalThis as { gc?: () => void }).gc?.();
-  const startRss = process.memoryUsage().rss;
-  const frames = new FrameDecoder();
-  let raw = 0;
-  for await (const data of process.stdin as AsyncIterable<Buffer>) {
-    for (const f of frames.push(data)) {
-      const m = decodeLinkMessage(f);
-      if (m.name !== 'graph_snapshot_chunk') continue;
-      for (const e of m.entries) raw += e.message.length;
-      g.onLinkMessage(m);
-    }
-    if (g.ready) break;
-  }
-  g.graph.scidsInBlocks(0, 0xffffff); // builds the sorted index a front builds for its first query
-  for (let i = 0; i < 3; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const mem = process.memoryUsage();
-  const maxRss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ startRss, rss: mem.rss, heap: mem.heapUsed, buffers: mem.arrayBuffers, maxRss, raw, channels: g.graph.channelCount, nodes: g.graph.nodeCount }) + '\n');
-}
-
 /** Snapshot chunk size for `front-rss-mainnet`: the backend's `SNAPSHOT_CHUNK_BYTES` (256 KiB). */
 const RSS_CHUNK_BYTES = 256 << 10;
 
-/** `front-rss-mainnet`: spawns `node --expose-gc dist/bench/gossip.js rss`, streams it the graph as snapshot frames, reads its report. */
+/** `front-rss-mainnet`: spawns `node --expose-gc dist/bench/front-rss-child.js`, streams it the graph as snapshot frames, reads its report. */
 export async function frontRssMainnet(channels: number): Promise<BenchResult[]> {
   const why = fixtureUnavailable();
   if (why !== undefined) { console.log(`front-rss-mainnet skipped: ${why}`); return []; }
   const f = mainnetFixture(channels);
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--expose-gc', self, 'rss'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const childFile = fileURLToPath(new URL('./front-rss-child.js', import.meta.url));
+  const child = spawn(process.execPath, ['--expose-gc', childFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
@@ -200,10 +160,6 @@ export async function frontRssMainnet(channels: number): Promise<BenchResult[]> 
     note: `front gossip service fed ${index} snapshot frames (${m.channels} channels, ${m.nodes} nodes) in a fresh node process, RSS after the final chunk and gc: `
       + `heap ${mb(m.heap).toFixed(1)} MB, array buffers ${mb(m.buffers).toFixed(1)} MB, RSS before the snapshot ${mb(m.startRss).toFixed(0)} MB, peak while applying ${mb(m.maxRss).toFixed(0)} MB; goal ≤ ${FRONT_RSS_GOAL_MB} MB RSS`,
   }];
-}
-
-if (process.argv[2] === 'rss') {
-  await frontRssChild();
 }
 
 interface RawSecp { ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean }

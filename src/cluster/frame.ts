@@ -50,7 +50,14 @@ export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
  * hostile or broken peer cannot make us allocate more than one maximum frame.
  */
 export class FrameDecoder {
-  private buf: Uint8Array = new Uint8Array(0);
+  /**
+   * Received bytes not yet returned as frames, as the chunks they came in (the first may be a tail).
+   * A large frame arriving in many TLS chunks is copied once when complete, not re-concatenated per
+   * chunk: the per-chunk copies were quadratic in the frame size and left the native heap fragmented
+   * (≈ 30 MB of RSS after a mainnet graph snapshot).
+   */
+  private chunks: Uint8Array[] = [];
+  private held = 0;
   private readonly maxFrame: number;
 
   constructor(maxFrame = MAX_LINK_FRAME_BYTES) {
@@ -59,33 +66,73 @@ export class FrameDecoder {
 
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
-    return this.buf.length;
+    return this.held;
   }
 
   push(chunk: Uint8Array): Frame[] {
-    let data: Uint8Array;
-    if (this.buf.length === 0) data = chunk;
-    else {
-      data = new Uint8Array(this.buf.length + chunk.length);
-      data.set(this.buf);
-      data.set(chunk, this.buf.length);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.held += chunk.length;
     }
     const frames: Frame[] = [];
-    let off = 0;
-    while (data.length - off >= HEADER) {
-      const dv = new DataView(data.buffer, data.byteOffset + off);
+    while (this.held >= HEADER) {
+      const head = this.peek(HEADER + TYPE);
+      const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
       const length = dv.getUint32(0);
       if (length > this.maxFrame) {
         throw new FrameError('tooLarge', `peer declared a link frame of ${length} bytes (max ${this.maxFrame})`);
       }
       if (length < TYPE) throw new FrameError('tooSmall', `link frame length ${length} is shorter than its type`);
-      if (data.length - off < HEADER + length) break;
+      if (this.held < HEADER + length) break;
       const type = dv.getUint16(HEADER);
-      // Copy the payload out so the caller may keep it after the next push reuses `data`.
-      frames.push({ type, payload: data.slice(off + HEADER + TYPE, off + HEADER + length) });
-      off += HEADER + length;
+      this.skip(HEADER + TYPE);
+      // The payload is a fresh copy, so the caller may keep it while the chunks are reused.
+      frames.push({ type, payload: this.take(length - TYPE) });
     }
-    this.buf = off === data.length ? new Uint8Array(0) : data.slice(off);
     return frames;
+  }
+
+  /** The first `n` held bytes (fewer if fewer are held), copied. */
+  private peek(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.held));
+    let o = 0;
+    for (const c of this.chunks) {
+      if (o === out.length) break;
+      const k = Math.min(out.length - o, c.length);
+      out.set(c.subarray(0, k), o);
+      o += k;
+    }
+    return out;
+  }
+
+  /** Removes the first `n` held bytes (n ≤ held). */
+  private skip(n: number): void {
+    this.held -= n;
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      if (c.length <= n) {
+        this.chunks.shift();
+        n -= c.length;
+      } else {
+        this.chunks[0] = c.subarray(n);
+        n = 0;
+      }
+    }
+  }
+
+  /** Removes and returns the first `n` held bytes as a new array (n ≤ held). */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let o = 0;
+    while (o < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(n - o, c.length);
+      out.set(c.subarray(0, k), o);
+      o += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.held -= n;
+    return out;
   }
 }

@@ -23,7 +23,10 @@ import type { GraphEvent } from '../gossip/graph.js';
 
 const noTlvs = tlvStream('gossip_link_tlvs', []);
 
-/** One snapshot entry: a raw gossip message and, for a channel_announcement, its capacity (0 = unknown). */
+/**
+ * One snapshot entry: a raw gossip message and, for a channel_announcement, its capacity (0 = unknown).
+ * Decoded `message`s are views of the frame payload (copy what you keep).
+ */
 export interface SnapshotEntry {
   readonly capacitySat: bigint;
   readonly message: Uint8Array;
@@ -45,7 +48,9 @@ export const snapshotEntries: Codec<SnapshotEntry[]> = {
     // Each entry is at least 10 bytes: refuse a count the frame cannot hold before allocating.
     if (n * 10 > r.remaining()) throw new WireDecodeError('badLength', `snapshot count ${n} exceeds the frame`, at);
     const out: SnapshotEntry[] = [];
-    for (let i = 0; i < n; i++) out.push({ capacitySat: u64.decode(r), message: varBytes16.decode(r) });
+    // Views of the frame, not copies: the front copies every entry into its graph slabs at once, and a
+    // copy per entry (≈ 170 k for mainnet) only churned the native heap.
+    for (let i = 0; i < n; i++) out.push({ capacitySat: u64.decode(r), message: r.bytesView(r.u16(), 'snapshot entry') });
     return out;
   },
 };

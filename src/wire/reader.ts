@@ -79,7 +79,18 @@ export class Reader {
     return out;
   }
 
-  /** Reads everything that is left. */
+  /**
+   * Reads `n` bytes as a view of the input (no copy): only for callers that copy what they keep before
+   * the input is dropped (e.g. the graph copy taking snapshot entries into its slabs).
+   */
+  bytesView(n: number, what = 'bytes'): Uint8Array {
+    this.need(n, what);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+    /** Reads everything that is left. */
   rest(): Uint8Array {
     return this.bytes(this.remaining());
   }

@@ -95,7 +95,8 @@ for (const format of ['staticRemoteKey', 'anchors'] as const) {
     const stats = { commitments: 0, htlcs: 0 };
     fc.assert(
       fc.property(fc.array(cmd, { minLength: 20, maxLength: 80, size: 'max' }), (cmds) => {
-        const n = newNet(openPair({ format, a: { maxAcceptedHtlcs: 12 }, b: { maxAcceptedHtlcs: 12 } }), true);
+        // Asymmetric limits, so each side's view of the other's commitment really differs from its own.
+        const n = newNet(openPair({ format, a: { maxAcceptedHtlcs: 12, dustLimitSat: 354n }, b: { maxAcceptedHtlcs: 10, dustLimitSat: 1_100n, channelReserveSat: 15_000n, htlcMinimumMsat: 1n } }), true);
         for (const c of cmds) {
           run(n, c);
           checkLedger(n.p.a, 'A');

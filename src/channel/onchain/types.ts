@@ -75,7 +75,7 @@ export interface OnchainChannel {
   readonly fundingVout: number;
   /** Our latest local commitment, the one we would broadcast. */
   readonly local: LocalCommitmentState;
-  /** The peer's current (latest revoked-and-acked by nobody) commitment. */
+  /** The peer's current commitment: the latest we signed whose predecessor the peer revoked. */
   readonly remote: RemoteCommitmentState;
   /** The peer's next commitment: we signed it but have not received its `revoke_and_ack` yet. */
   readonly remoteNext?: RemoteCommitmentState;

@@ -3,7 +3,7 @@
  * @module cli/main
  * The `lnfleet` command: one entry point for every role and tool.
  *
- * Tour: `lnfleet <command> [args]` looks the command up in `COMMANDS`, answers `--help` (globally and
+ * Tour: `lnfleet <command> [args]` looks the command up in its table and imports only that command, answers `--help` (globally and
  * per command), runs it and exits with its code. Usage errors exit 2 with the command's usage; any other
  * `LnfleetError` exits 1 with its code and message; anything else is a bug and prints a stack.
  *
@@ -11,45 +11,54 @@
  */
 import { CliUsageError, type CliIo, type Command } from './command.js';
 import { LnfleetError } from '../errors.js';
-import { versionCommand } from './version.js';
-import { selftestCommand } from './selftest.js';
-import { provisionCommand } from './provision.js';
-import { configCommand } from './config.js';
-import { genCommand } from './gen.js';
-import { boardCommand } from './board.js';
-import { backCommand } from './back.js';
-import { frontCommand } from './front.js';
-import { devCommand } from './dev.js';
-import { connectCommand, disconnectCommand, peersCommand, statusCommand } from './api-client.js';
-import { channelsCommand, closeCommand, openCommand } from './channels.js';
 
-/** Every subcommand, in the order `lnfleet --help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  devCommand,
-  backCommand,
-  frontCommand,
-  statusCommand,
-  peersCommand,
-  connectCommand,
-  disconnectCommand,
-  channelsCommand,
-  openCommand,
-  closeCommand,
-  provisionCommand,
-  configCommand,
-  genCommand,
-  boardCommand,
-  selftestCommand,
-  versionCommand,
+/**
+ * Every subcommand by name, in the order `lnfleet --help` lists them. Each is imported only when it
+ * runs: a daemon started by systemd loads its own modules and not every tool's (a board's front and
+ * first boot start several times faster under emulation, docs/boards.md "Boot time").
+ */
+const LOADERS: readonly (readonly [name: string, load: () => Promise<Command>])[] = [
+  ['dev', async () => (await import('./dev.js')).devCommand],
+  ['back', async () => (await import('./back.js')).backCommand],
+  ['front', async () => (await import('./front.js')).frontCommand],
+  ['status', async () => (await import('./api-client.js')).statusCommand],
+  ['peers', async () => (await import('./api-client.js')).peersCommand],
+  ['connect', async () => (await import('./api-client.js')).connectCommand],
+  ['disconnect', async () => (await import('./api-client.js')).disconnectCommand],
+  ['channels', async () => (await import('./channels.js')).channelsCommand],
+  ['open', async () => (await import('./channels.js')).openCommand],
+  ['close', async () => (await import('./channels.js')).closeCommand],
+  ['provision', async () => (await import('./provision.js')).provisionCommand],
+  ['config', async () => (await import('./config.js')).configCommand],
+  ['gen', async () => (await import('./gen.js')).genCommand],
+  ['board', async () => (await import('./board.js')).boardCommand],
+  ['selftest', async () => (await import('./selftest.js')).selftestCommand],
+  ['version', async () => (await import('./version.js')).versionCommand],
 ];
 
-function globalUsage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+/** The command names, in help order. */
+export const COMMAND_NAMES: readonly string[] = LOADERS.map(([n]) => n);
+
+/** Imports every command (global `--help` and tests); rejects a table entry whose command has another name. */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(LOADERS.map(([name]) => loadCommand(name) as Promise<Command>));
+}
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  const entry = LOADERS.find(([n]) => n === name);
+  if (entry === undefined) return undefined;
+  const cmd = await entry[1]();
+  if (cmd.name !== name) throw new Error(`cli/main: table entry ${name} loads command ${cmd.name}`);
+  return cmd;
+}
+
+function globalUsage(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'usage: lnfleet <command> [options]   (lnfleet <command> --help for details)',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
 }
 
@@ -57,12 +66,12 @@ function globalUsage(): string {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(globalUsage());
+    io.out(globalUsage(await loadCommands()));
     return name === undefined ? 2 : 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    io.err(`lnfleet: unknown command '${name}'\n\n${globalUsage()}`);
+    io.err(`lnfleet: unknown command '${name}'\n\n${globalUsage(await loadCommands())}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -15,20 +15,30 @@
  * - Revocation: a JSON list of serials and/or SHA-256 fingerprints with reason (RFC 5280 §5.3.1 names)
  *   and time, which the backend reloads without restarting (`RevocationStore`).
  *
- * Certificates are built with `@peculiar/x509` over Node's WebCrypto: no external process.
+ * Certificates are built with `@peculiar/x509` over Node's WebCrypto: no external process. That library
+ * (~200 CommonJS modules) is imported on first use by the three issuing functions only, so a front or
+ * first boot, which only read certificates (Node's own `X509Certificate`), never pays for loading it.
  * Errors name files, never their contents; nothing here logs.
  * Does not: open sockets (see `cluster/tls`), or lay out provisioning directories (see `cli/provision`).
  */
 import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { LnfleetError } from '../errors.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Loaded: Promise<typeof X509> | undefined;
+/** `@peculiar/x509` over Node's WebCrypto, imported once on first use (see the header). */
+function loadX509(): Promise<typeof X509> {
+  x509Loaded ??= import('@peculiar/x509').then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  });
+  return x509Loaded;
+}
 
 /** Cluster roles carried in certificates. */
 export const ClusterRole = { front: 'front', back: 'back' } as const;
@@ -118,7 +128,7 @@ function keyToPem(key: CryptoKey, passphrase?: string): string {
     : k.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })) as string;
 }
 
-function toIssued(cert: x509.X509Certificate, keyPem: string): IssuedCert {
+function toIssued(cert: X509.X509Certificate, keyPem: string): IssuedCert {
   const certPem = cert.toString('pem') + '\n';
   return { certPem, keyPem, serial: normalizeSerial(cert.serialNumber), fingerprint: fingerprintOfPem(certPem) };
 }
@@ -129,7 +139,8 @@ export function fingerprintOfPem(pem: string): string {
 }
 
 /** A self-signed certificate over `keys` (the CA, and the shared-mode certificate). */
-async function selfSigned(name: string, keys: CryptoKeyPair, days: number, now: Date, extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+async function selfSigned(name: string, keys: CryptoKeyPair, days: number, now: Date, extensions: X509.Extension[]): Promise<X509.X509Certificate> {
+  const x509 = await loadX509();
   return x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerialHex(),
     name: `CN=${name}, O=lnfleet`,
@@ -144,6 +155,7 @@ async function selfSigned(name: string, keys: CryptoKeyPair, days: number, now: 
 export async function createCa(opts: { name?: string; days?: number; now?: Date } = {}): Promise<IssuedCert> {
   const name = opts.name ?? 'lnfleet cluster CA';
   if (!/^[A-Za-z0-9 ._-]{1,64}$/.test(name)) throw new PkiError('PKI_INVALID_ARGUMENT', 'CA name: 1–64 of letters, digits, space, . _ -');
+  const x509 = await loadX509();
   const keys = await newKeyPair();
   const cert = await selfSigned(name, keys, opts.days ?? CA_VALIDITY_DAYS, opts.now ?? new Date(), [
     new x509.BasicConstraintsExtension(true, 0, true),
@@ -174,6 +186,7 @@ export async function issueCert(
   opts: { role: ClusterRole; name: string; days?: number; now?: Date },
 ): Promise<IssuedCert> {
   assertName(opts.name);
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
   const signingKey = await caSigningKey(ca.certPem, ca.keyPem);
   const keys = await newKeyPair();
@@ -208,6 +221,7 @@ export async function createSharedCert(opts: { password: string; name?: string; 
   }
   const name = opts.name ?? 'lnfleet-shared';
   assertName(name);
+  const x509 = await loadX509();
   const keys = await newKeyPair();
   const cert = await selfSigned(name, keys, opts.days ?? MEMBER_VALIDITY_DAYS, opts.now ?? new Date(), [
     new x509.BasicConstraintsExtension(false, undefined, true),

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS, main } from '../../src/cli/main.js';
+import { COMMAND_NAMES, loadCommands, main } from '../../src/cli/main.js';
+
+const COMMANDS = await loadCommands();
 
 function capture(): { io: { out(l: string): void; err(l: string): void }; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -22,6 +24,11 @@ test('every command answers --help with its usage and exit 0', async () => {
     assert.equal(await main([c.name, '--help'], cap.io), 0, c.name);
     assert.match(cap.out.join('\n'), new RegExp(`^usage: lnfleet ${c.name}`), c.name);
   }
+});
+
+test('the lazy command table names each command as the command names itself', () => {
+  assert.deepEqual(COMMANDS.map((c) => c.name), COMMAND_NAMES);
+  assert.equal(new Set(COMMAND_NAMES).size, COMMAND_NAMES.length);
 });
 
 test('global help lists every command; no command is a usage error', async () => {

@@ -190,11 +190,10 @@ tar --numeric-owner -C "$R/opt/lnfleet" -xf "$MOD_TAR"
 install -m 0755 "$REPO/firmware-image/rootfs/lnfleet-wrapper.sh" "$R/usr/local/bin/lnfleet"
 in_root "$R" useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin lnfleet
 install -m 0644 "$REPO/systemd/lnfleet-front.service" "$REPO/systemd/lnfleet-firstboot.service" "$R/etc/systemd/system/"
-for d in lnfleet-firstboot.service.d lnfleet-front.service.d; do
-  mkdir -p "$R/etc/systemd/system/$d"
-  install -m 0644 "$REPO/firmware-image/rootfs/$d/10-image.conf" "$R/etc/systemd/system/$d/"
-done
-mkdir -p "$R/etc/systemd/network" "$R/etc/udev/rules.d" "$R/etc/sysctl.d"
+mkdir -p "$R/etc/systemd/system/lnfleet-front.service.d"
+install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-front.service.d/10-image.conf" "$R/etc/systemd/system/lnfleet-front.service.d/"
+mkdir -p "$R/etc/systemd/network" "$R/etc/udev/rules.d" "$R/etc/sysctl.d" "$R/etc/modprobe.d"
+install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-modprobe.conf" "$R/etc/modprobe.d/lnfleet.conf"
 install -m 0644 "$REPO/firmware-image/rootfs/20-lnfleet.network" "$R/etc/systemd/network/"
 install -m 0644 "$REPO/firmware-image/rootfs/60-lnfleet-gpio.rules" "$R/etc/udev/rules.d/"
 install -m 0644 "$REPO/firmware-image/rootfs/60-lnfleet.sysctl.conf" "$R/etc/sysctl.d/60-lnfleet.conf"
@@ -212,6 +211,22 @@ ln -sf /etc/systemd/system/lnfleet-front.service "$W/lnfleet-front.service"
 ln -sf /usr/lib/systemd/system/nftables.service "$W/nftables.service"
 ln -sf /usr/lib/systemd/system/keepalived.service "$W/keepalived.service"
 ln -sf /usr/lib/systemd/system/systemd-networkd.service "$W/systemd-networkd.service"
+# Boot time (docs/boards.md "Boot time"): a board boots to multi-user (no display manager), runs no apt
+# timers (it has no package lists and is reflashed to update), no gettys on tty2-6 (getty-static starts
+# them when logind is absent; tty1 and the serial console stay), and skips the first-boot rebuild of the
+# linker cache and journal catalog: they are built here and /etc/.updated, /var/.updated say so
+# (ConditionNeedsUpdate= of ldconfig.service, systemd-journal-catalog-update and systemd-update-done).
+ln -sf /usr/lib/systemd/system/multi-user.target "$R/etc/systemd/system/default.target"
+rm -f "$R/etc/systemd/system/timers.target.wants/apt-daily.timer" "$R/etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer" \
+  "$R/etc/systemd/system/timers.target.wants/dpkg-db-backup.timer"
+ln -sf /dev/null "$R/etc/systemd/system/getty-static.service"
+in_root "$R" ldconfig
+in_root "$R" journalctl --update-catalog
+touch -d "@$(date +%s)" "$R/usr"
+for d in etc var; do
+  printf '# Written by firmware-image/build.sh (as systemd-update-done would): /usr is not newer.\nTIMESTAMP_NSEC=%s000000000\n' "$(stat -c %Y "$R/usr")" > "$R/$d/.updated"
+  touch -r "$R/usr" "$R/$d/.updated"
+done
 # Serial console login stays possible (root is locked: set a password or ssh key for maintenance).
 rm -f "$R/usr/sbin/policy-rc.d" "$R/tmp/host-ca.pem" "$R/etc/resolv.conf" "$R/usr/bin/$(basename "$QEMU")"
 [ ! -e "$R/usr/sbin/policy-rc.d" ] || die "policy-rc.d would ship"

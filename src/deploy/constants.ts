@@ -118,12 +118,16 @@ export const FIRSTBOOT_BUNDLE = '/boot/firmware/lnfleet-bundle.tar';
 export const FIRSTBOOT_STATE_NAME = 'lnfleet-firstboot';
 /** Marker written by `lnfleet board firstboot` once the bundle is applied; its presence skips the unit. */
 export const FIRSTBOOT_DONE_MARKER = `/var/lib/${FIRSTBOOT_STATE_NAME}/done`;
+/** The board's hostname file; first boot writes it and the first-boot unit applies it at once. */
+export const HOSTNAME_FILE = '/etc/hostname';
 /**
- * What first boot may write (everything else stays read-only under ProtectSystem=strict): the role
- * config and certificates, keepalived's and nftables' config, and the boot partition (it shreds the
- * bundle once applied, so the card's boot partition no longer carries the board key).
+ * What first boot may write (everything else stays read-only under ProtectSystem=strict): /etc, because
+ * it replaces files directly in /etc by rename (hostname, hosts, nftables.conf) besides /etc/lnfleet,
+ * /etc/keepalived and the `multi-user.target.wants` links; and the boot partition (it shreds the bundle
+ * once applied, so the card's boot partition no longer carries the board key). Its own state directory
+ * (the done marker) comes from `StateDirectory=`.
  */
-export const FIRSTBOOT_WRITABLE_PATHS = [CONFIG_DIR, '/etc/keepalived', '/etc/nftables.d', '/boot/firmware'] as const;
+export const FIRSTBOOT_WRITABLE_PATHS = ['/etc', '/boot/firmware'] as const;
 /**
  * Open file limit for the front: one socket per peer plus the link and the metrics server. 65536 is
  * far above what a board's memory allows in peers, so memory, not fds, is what bounds a front.

@@ -12,10 +12,11 @@
  * Does not: create the `lnfleet` user (the board image and the backend's install step do) or install
  * the units.
  */
+import { dirname } from 'node:path';
 import { assertNever } from '../errors.js';
 import {
   CLI_MAIN, CONFIG_DIR, FIRSTBOOT_BUNDLE, FIRSTBOOT_DONE_MARKER, FIRSTBOOT_STATE_NAME,
-  FIRSTBOOT_WRITABLE_PATHS, FRONT_NOFILE_LIMIT, INSTALL_DIR, NODE_BIN, SERVICE_USER,
+  FIRSTBOOT_WRITABLE_PATHS, FRONT_NOFILE_LIMIT, HOSTNAME_FILE, INSTALL_DIR, NODE_BIN, SERVICE_USER,
 } from './constants.js';
 import { invalid } from './errors.js';
 import type { SystemdInput } from './types.js';
@@ -111,9 +112,17 @@ function daemonUnit(role: 'back' | 'front'): string {
       ? 'Description=lnfleet front: peer connections (9735) and gossip for the node'
       : 'Description=lnfleet backend: node key, channels, chain and the cluster link'],
     ['', `Documentation=file:${INSTALL_DIR}/docs/deploy.md`],
-    ['Peers and the link need the network up (the front also waits for first boot to have run).',
-      front ? 'After=network-online.target lnfleet-firstboot.service' : 'After=network-online.target'],
-    ['', 'Wants=network-online.target'],
+    ...(front
+      ? [
+        ['The firewall is loaded before the peer port opens, and first boot has written the config. No wait\n'
+          + 'for network-online.target: the front listens on the wildcard address and redials the backend\n'
+          + 'until the link comes up, so waiting for the network would only delay serving (on a board it is\n'
+          + 'networkd\'s whole start; docs/boards.md "Boot time").', 'After=nftables.service lnfleet-firstboot.service'] as Entry,
+      ]
+      : [
+        ['Chain sources, the API and the link listener need the network up.', 'After=network-online.target'] as Entry,
+        ['', 'Wants=network-online.target'] as Entry,
+      ]),
   ];
   const title = front
     ? 'lnfleet front daemon (one per board). Install: /etc/systemd/system/lnfleet-front.service'
@@ -127,6 +136,7 @@ function firstbootUnit(): string {
     ['', `Documentation=file:${INSTALL_DIR}/docs/deploy.md`],
     ['Only on a board that carries a bundle...', `ConditionPathExists=${FIRSTBOOT_BUNDLE}`],
     ['...and only once: the command writes this marker when the bundle is applied.', `ConditionPathExists=!${FIRSTBOOT_DONE_MARKER}`],
+    ['The bundle is on the boot partition: wait for its mount (and for the root to be writable).', `RequiresMountsFor=${dirname(FIRSTBOOT_BUNDLE)}`],
     ['', 'After=local-fs.target'],
     ['Config, keys and keepalived.conf must exist before the daemons that read them start.', 'Before=lnfleet-front.service keepalived.service nftables.service'],
   ];
@@ -134,13 +144,16 @@ function firstbootUnit(): string {
     ['Runs to completion before the units ordered after it start.', 'Type=oneshot'],
     ['Counts as active afterwards, so units ordered after it see it done.', 'RemainAfterExit=yes'],
     ['', `ExecStart=${exec(`board firstboot --bundle ${FIRSTBOOT_BUNDLE}`)}`],
+    ['Apply the new hostname now, so keepalived, journald and the front\'s mDNS name see it on this very\n'
+      + 'boot. The sandbox below cannot (no CAP_SYS_ADMIN, ProtectKernelTunables); "+" runs this one\n'
+      + 'line unconfined, and it only copies the file first boot just wrote.', `ExecStartPost=+/bin/sh -c 'cat ${HOSTNAME_FILE} > /proc/sys/kernel/hostname'`],
     ['--- Hardening ---\nRuns as root: it writes root-owned config and hands files to the service user. Never\nMemoryDenyWriteExecute=yes: V8\'s JIT needs writable+executable memory.'],
     ['Holds the done marker; root-owned, separate from the daemons\' state.', `StateDirectory=${FIRSTBOOT_STATE_NAME}`],
     ['No privilege gain through setuid binaries.', 'NoNewPrivileges=yes'],
     ['Only what applying a bundle needs: chown files to the service user and write root-owned dirs.', 'CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE'],
     ['Everything read-only except the paths below.', 'ProtectSystem=strict'],
-    ['Config, keepalived, nftables and the boot partition (to shred the bundle); "-" = may be absent.',
-      `ReadWritePaths=${FIRSTBOOT_WRITABLE_PATHS.map((p) => `-${p}`).join(' ')}`],
+    ['/etc (config, keys, hostname, hosts, nftables.conf, keepalived.conf and the enable links, each\nreplaced by rename, so the directories must be writable) and the boot partition (to shred the bundle).',
+      `ReadWritePaths=${FIRSTBOOT_WRITABLE_PATHS.join(' ')}`],
     ['No home directories: nothing of ours lives there.', 'ProtectHome=yes'],
     ['A private /tmp for unpacking, invisible to other services.', 'PrivateTmp=yes'],
     ['A minimal /dev: the bundle is a file, no raw disk access is needed.', 'PrivateDevices=yes'],

@@ -5,7 +5,7 @@
  *
  * Does not: write anything (see `provision/firstboot`).
  */
-import { CONFIG_DIR, SERVICE_USER } from '../deploy/constants.js';
+import { CONFIG_DIR, HOSTNAME_FILE, SERVICE_USER } from '../deploy/constants.js';
 import type { BundleMember } from './bundle.js';
 
 /** Owner of an installed file: root, or the service account the front runs as. */
@@ -36,8 +36,8 @@ export const INSTALL: Readonly<Record<Exclude<BundleMember, 'hostname'>, Install
   'keepalived.conf': { path: '/etc/keepalived/keepalived.conf', mode: 0o644, owner: 'root', group: 'root' },
 };
 
-/** /etc/hostname and /etc/hosts. */
-export const HOSTNAME_FILE = '/etc/hostname';
+/** /etc/hostname (declared with the units, whose first-boot unit applies it) and /etc/hosts. */
+export { HOSTNAME_FILE };
 /** See `HOSTNAME_FILE`. */
 export const HOSTS_FILE = '/etc/hosts';
 

@@ -2,7 +2,8 @@
 // wallet included) and two real fronts; a scripted peer built from our own noise/wire/ledger code opens a
 // channel to us through front 1 (funds it from the regtest wallet, mined to minimum_depth, channel_ready both
 // ways), adds HTLCs with opaque onions that the backend fulfills and fails (as the relay layer would, through
-// channelCommand), then reconnects through front 2 and re-establishes with the same balances.
+// channelCommand), then reconnects through front 2 and re-establishes with the same balances. And `lnfleet open`
+// to the scripted peer funds from the regtest wallet; our HTLC is fulfilled; `lnfleet close --force` broadcasts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedRegtest } from '../../src/chain/embedded-regtest.js';
@@ -13,6 +14,12 @@ import { captureLogger, frontConfig, waitFor } from '../helpers/cluster-fixtures
 import { ScriptedPeer, preimagePair } from '../helpers/scripted-peer.js';
 import { startTestBackend } from '../back/setup.js';
 import { eventually } from '../helpers/wait.js';
+import { makeChannelCommands } from '../../src/cli/channels.js';
+
+function captureIo() {
+  const out: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: () => {} }, out };
+}
 
 let chain: EmbeddedRegtest;
 before(async () => { chain = await EmbeddedRegtest.start(); });
@@ -98,4 +105,48 @@ test('a scripted peer opens a channel through front 1, HTLCs are fulfilled and f
   peer.sendCommit();
   await peer.receiveRevoke();
   await eventually('balances after front 2', () => (backend.channels()[0]!.localMsat === 21_000_000n ? true : undefined), 10_000);
+});
+
+test('lnfleet open funds a channel to the scripted peer from the regtest wallet; our HTLC is fulfilled; lnfleet close --force broadcasts', async (t) => {
+  const { backend, fronts, events } = await cluster(t);
+  const peer = await ScriptedPeer.connect(fronts[1]!.peerPort, backend.nodeId);
+  t.after(() => peer.destroy());
+  await eventually('peer attached', () => (backend.peers().length === 1 ? true : undefined), 10_000);
+  const cmds = makeChannelCommands({ env: () => ({}) });
+  const base = ['--api', `http://127.0.0.1:${backend.apiPort}`];
+  const out = captureIo();
+  const [code] = await Promise.all([cmds.open.run([peer.nodeIdHex, '400000', '--push-msat', '1000000', ...base], out.io), peer.acceptOpen(1)]);
+  assert.equal(code, 0);
+  const ch = backend.channels()[0]!;
+  assert.equal(ch.funder, true);
+  assert.equal(ch.capacitySat, 400_000n);
+  assert.ok(ch.funding !== undefined && out.out.some((l) => l.includes(`${ch.funding!.txid}:${ch.funding!.vout}`)), out.out.join('\n'));
+  assert.ok((await chain.source.rpc.call<string[]>('getrawmempool', [])).includes(ch.funding.txid), 'the funding transaction was broadcast');
+  await chain.mine(1);
+  await peer.exchangeChannelReady();
+  await eventually('channel normal', () => (phase(backend) === 'normal' ? true : undefined), 10_000);
+  const list = captureIo();
+  await cmds.channels.run(base, list.io);
+  assert.match(list.out.join('\n'), /#1 .* normal[\s\S]*we funded {2}400000 sat {2}local 399000 sat \/ remote 1000 sat/);
+
+  // Our HTLC (as the relay layer would add it), fulfilled by the peer.
+  const p = preimagePair();
+  await backend.channelCommand(ch.id, { kind: 'addHtlc', amountMsat: 50_000_000n, paymentHash: p.hash, cltvExpiry: 1000, onion: new Uint8Array(1366).fill(3) });
+  const add = await peer.receiveUpdate();
+  assert.ok(add.kind === 'add' && add.htlc.amountMsat === 50_000_000n);
+  await peer.receiveCommitAndRevoke();
+  peer.sendCommit();
+  await peer.receiveRevoke();
+  peer.fulfill(add.htlc.id, p.preimage);
+  await peer.signAndSettle();
+  const settled = await eventually('fulfilled', () => events.find((x) => x.e.kind === 'htlcSettled'), 10_000);
+  assert.ok(settled.e.kind === 'htlcSettled' && settled.e.outcome === 'fulfilled' && Buffer.from(settled.e.preimage!).equals(Buffer.from(p.preimage)));
+  await eventually('balances', () => (backend.channels()[0]!.remoteMsat === 51_000_000n ? true : undefined), 10_000);
+
+  // Force close: our commitment goes out through the wallet RPC and spends the funding output once mined.
+  const closed = captureIo();
+  assert.equal(await cmds.close.run([String(ch.id), '--force', ...base], closed.io), 0);
+  await eventually('commitment in the mempool', async () => ((await chain.source.rpc.call<string[]>('getrawmempool', [])).length > 0 ? true : undefined), 10_000);
+  await chain.mine(1);
+  assert.equal(await chain.source.getTxOut(ch.funding.txid, ch.funding.vout), undefined, 'funding output spent by our commitment');
 });

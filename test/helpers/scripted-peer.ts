@@ -117,7 +117,7 @@ export class ScriptedPeer {
         const raw = this.conn.messages[this.#cursor++]!;
         const m = decodeMessage(raw);
         if (m.name === name) return m as Named<N>;
-        if (m.name === 'ping') { this.send({ name: 'pong', ignored: new Uint8Array(m.numPongBytes), tlvs: {} }); continue; }
+        if (m.name === 'ping') continue; // answered by #autoPong
         if (peekType(raw) >= 256 || skip.includes(m.name)) continue;
         const detail = m.name === 'error' || m.name === 'warning' ? `: ${new TextDecoder().decode(m.data)}` : '';
         assert.fail(`scripted peer expected ${name}, got ${m.name}${detail}`);
@@ -306,8 +306,7 @@ export class ScriptedPeer {
           this.c = ok(receiveFail(this.c!, m.id, m.reason)).commitments;
           return { kind: 'fail', id: m.id, reason: m.reason };
         case 'ping':
-          this.send({ name: 'pong', ignored: new Uint8Array(m.numPongBytes), tlvs: {} });
-          continue;
+          continue; // answered by #autoPong
         default:
           if (peekType(raw) >= 256) continue;
           assert.fail(`expected an update, got ${m.name}`);

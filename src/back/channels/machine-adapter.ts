@@ -195,7 +195,7 @@ export function viewOf(s: ChannelState): ChannelView {
   const b = balances(c).localCommit;
   const scid = 'shortChannelId' in s && s.shortChannelId !== undefined ? scidToString(s.shortChannelId) : undefined;
   return {
-    ...base, funder: c.params.weAreFunder, capacitySat: c.params.fundingSat, localMsat: b.ourMsat, remoteMsat: b.theirMsat,
+    ...base, channelId: c.channelId, funder: c.params.weAreFunder, capacitySat: c.params.fundingSat, localMsat: b.ourMsat, remoteMsat: b.theirMsat,
     funding: { txid: txidToHex(c.fundingTxid), vout: c.fundingVout }, ...(scid === undefined ? {} : { shortChannelId: scid }),
   };
 }

@@ -104,7 +104,7 @@ interface Slot<S> {
 }
 
 /** A channel as `GET /channels` shows it. */
-export interface ChannelInfo extends ChannelView {
+export interface ChannelInfo extends Omit<ChannelView, 'channelId'> {
   readonly id: number;
   readonly channelId: string | undefined;
   readonly temporaryChannelId: string;
@@ -170,7 +170,7 @@ export class ChannelManager<S> {
   list(): ChannelInfo[] {
     return [...this.#slots.values()].map((s) => ({
       id: s.id, channelId: s.channelId, temporaryChannelId: s.temporaryChannelId, peer: s.peer,
-      peerConnected: this.#d.peers.isConnected(s.peer), ...this.#d.port.view(s.env.machine),
+      peerConnected: this.#d.peers.isConnected(s.peer), ...viewWithoutId(this.#d.port.view(s.env.machine)),
       ...(s.fault === undefined ? {} : { fault: s.fault }), ...(s.closedReason === undefined ? {} : { closedReason: s.closedReason }),
     }));
   }
@@ -403,6 +403,8 @@ export class ChannelManager<S> {
     let channelId: Uint8Array | undefined;
     const pending = [...env.pending];
     let watch = env.watch;
+    const known = this.#d.port.view(env.machine).channelId;
+    if (slot.channelId === undefined && known !== undefined) channelId = known;
     for (const a of actions) {
       if (a.kind === 'channelIdAssigned') channelId = a.channelId;
       if (a.kind === 'broadcast') pending.push({ txHex: a.txHex, what: a.what });
@@ -411,7 +413,7 @@ export class ChannelManager<S> {
     const next: Envelope<S> = { machine: env.machine, pending, ...(watch === undefined ? {} : { watch }) };
     slot.version = this.#d.store.save(slot.id, slot.version, { phase: this.#d.port.view(env.machine).phase, state: next, ...(channelId === undefined ? {} : { channelId }) });
     slot.env = next;
-    if (channelId !== undefined) this.#index(slot, hex(channelId));
+    if (channelId !== undefined && slot.channelId !== hex(channelId)) this.#index(slot, hex(channelId));
   }
 
   async #actAll(slot: Slot<S>, actions: readonly PortAction[]): Promise<void> {
@@ -522,6 +524,13 @@ export class ChannelManager<S> {
     slot.waiter?.reject(new BackendError('BACK_CHANNEL_FAILED', `the channel failed: ${slot.fault}`));
     slot.waiter = undefined;
   }
+}
+
+/** A view without its raw channel_id (listings show the hex one). */
+function viewWithoutId(v: ChannelView): Omit<ChannelView, 'channelId'> {
+  const { channelId: _omit, ...rest } = v;
+  void _omit;
+  return rest;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {

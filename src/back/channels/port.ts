@@ -102,6 +102,11 @@ export interface OpenParams {
 /** A state as listings show it. */
 export interface ChannelView {
   readonly phase: string;
+  /**
+   * The final channel_id once the state knows it — for the funder that is as soon as `funding_created`
+   * is sent, before the machine's `channelIdAssigned` (the peer's `funding_signed` already uses it).
+   */
+  readonly channelId?: Uint8Array;
   readonly capacitySat?: bigint;
   readonly localMsat?: bigint;
   readonly remoteMsat?: bigint;

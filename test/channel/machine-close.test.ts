@@ -183,3 +183,18 @@ test('close before channel_ready (funding not yet deep): shutdowns, then negotia
   assert.equal(scriptError(closingTxs(a)[0]!, [fundingOf(a.state)]), null);
   assert.equal(parseTx(closingTxs(a)[0]!).outputs.length, 1, 'the fundee had nothing: only the funder output');
 });
+
+test('close with one of our updates unsigned: we sign it first, then send shutdown (BOLT 2: no shutdown with updates pending)', () => {
+  const [a, b] = pair();
+  openChannel(a, b);
+  a.apply({ kind: 'command', command: { kind: 'addHtlc', amountMsat: 2_000_000n, paymentHash: sha256(Uint8Array.of(5)), cltvExpiry: 800_100, onionRoutingPacket: new Uint8Array(1366) } });
+  a.apply({ kind: 'command', command: { kind: 'close' } });
+  assert.deepEqual(a.peek().map((m) => m.name), ['update_add_htlc', 'commitment_signed', 'shutdown']);
+  pump(a, b);
+  assert.equal(a.kind(), 'shutdown', 'the HTLC must resolve before negotiation');
+  b.apply({ kind: 'command', command: { kind: 'fail', id: 0n, reason: new Uint8Array(32) } });
+  b.apply({ kind: 'command', command: { kind: 'sign' } });
+  pump(a, b);
+  assert.equal(a.kind(), 'closing');
+  assert.deepEqual(closingTxs(a), closingTxs(b));
+});

@@ -202,3 +202,25 @@ test('public channel: at 6 confirmations both send announcement_signatures and e
   assert.ok(e.verify(m.bitcoinSignature1, h, m.bitcoinKey1) && e.verify(m.bitcoinSignature2, h, m.bitcoinKey2));
   assert.ok(Buffer.compare(Buffer.from(m.nodeId1), Buffer.from(m.nodeId2)) < 0);
 });
+
+test('lost data: restored from an old backup, the node learns it is behind at reestablish, asks for a close and never broadcasts', () => {
+  const [a, b] = pair();
+  openChannel(a, b);
+  const backup = a.state;
+  addHtlc(a, sha256(Uint8Array.of(6)), 10_000_000n);
+  pump(a, b);
+  addHtlc(b, sha256(Uint8Array.of(7)), 1_000_000n);
+  pump(a, b);
+  a.state = backup;
+  for (const s of [a, b]) s.apply({ kind: 'peerDisconnected' });
+  for (const s of [a, b]) s.apply({ kind: 'peerReconnected' });
+  pump(a, b);
+  assert.equal(a.kind(), 'errored');
+  assert.equal(a.broadcasts.length, 1, 'only the funding, never a revoked commitment');
+  assert.equal(b.kind(), 'closing', 'the up-to-date side closes with its commitment');
+  assert.ok(b.broadcasts.some((x) => x.what === 'commitment'));
+  // On the next connection the errored side repeats its request and does nothing else.
+  a.apply({ kind: 'peerDisconnected' });
+  const r = a.apply({ kind: 'peerReconnected' });
+  assert.deepEqual(r.filter((x) => x.kind === 'send').map((x) => x.kind === 'send' && x.message.name), ['error']);
+});

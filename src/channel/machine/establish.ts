@@ -133,7 +133,7 @@ function fundingSignedActions(c: Commitments, temporaryChannelId: Uint8Array, as
   const script = p2wsh(fundingScript(p.local.fundingPubkey, p.remote.fundingPubkey));
   return [
     ...(assignId ? [{ kind: 'channelIdAssigned', temporaryChannelId, channelId: c.channelId } as const] : []),
-    { kind: 'watch', watch: { kind: 'fundingDepth', txid: c.fundingTxid, vout: c.fundingVout, script, minDepth: p.minimumDepth } },
+    { kind: 'watch', watch: { kind: 'fundingDepth', txid: c.fundingTxid, vout: c.fundingVout, script, amountSat: p.fundingSat, minDepth: p.minimumDepth } },
     { kind: 'watch', watch: { kind: 'fundingSpent', txid: c.fundingTxid, vout: c.fundingVout } },
     { kind: 'event', event: { kind: 'opened', channelId: c.channelId } },
   ];

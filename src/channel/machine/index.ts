@@ -34,7 +34,7 @@
 import { assertNever } from '../../errors.js';
 import type { ChannelReestablish } from '../../wire/index.js';
 import { onReestablish, reestablishFields } from '../commitments/index.js';
-import { abort, engineOf, forceClose, isCommitted, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
+import { abort, engineOf, errorMessage, forceClose, isCommitted, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
 import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChannelReady, onFundingCreated, onFundingDepth, onFundingSigned, onFundingTx, onOpenChannel, openCommand } from './establish.js';
 import { maybeAnnounce, onAnnouncementSignatures } from './announce.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
@@ -108,6 +108,8 @@ function onDisconnected(s: ChannelState): ChannelStepResult {
 
 function onReconnected(s: ChannelState, ctx: ChannelContext): ChannelStepResult {
   const up = { ...s, connected: true } as ChannelState;
+  // We may have lost data: repeat the request that the peer close the channel, and nothing else.
+  if (up.kind === 'errored') return stay(up, send(errorMessage(up.commitments.channelId, up.reason)));
   if (up.kind === 'closing' || up.kind === 'closed' || up.kind === 'aborted' || !isCommitted(up)) return stay(up);
   const c = (up as Committed).commitments;
   const f = withSecrets(ctx, up.keyIndex, (sec) => reestablishFields(c, sec, engineOf(ctx)));

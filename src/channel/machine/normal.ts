@@ -60,12 +60,21 @@ function signIfNeeded(c: Commitments, ctx: ChannelContext, keyIndex: bigint): { 
 export function progressShutdown(s: Operating, actions: ChannelAction[], ctx: ChannelContext): ChannelStepResult {
   if (s.kind !== 'shutdown') return { state: s, actions };
   let sh = s.shutdown;
-  const c = s.commitments;
+  let c = s.commitments;
+  if (!sh.localSent && c.localChanges.proposed.length > 0 && s.connected) {
+    // BOLT #2: - if there are updates pending on the receiving node's commitment transaction:
+    //     - MUST NOT send a `shutdown`.
+    //
+    // So we sign them first (as the BOLT 2 rationale says), when we may sign now.
+    const signed = signIfNeeded(c, ctx, s.keyIndex);
+    c = signed.commitments;
+    actions.push(...signed.actions);
+  }
   if (!sh.localSent && c.localChanges.proposed.length === 0 && s.connected) {
     actions.push(send(shutdownMessage(c.channelId, sh.localScript)));
     sh = { ...sh, localSent: true };
   }
-  const next: Operating = { ...s, shutdown: sh };
+  const next: Operating = { ...s, commitments: c, shutdown: sh };
   if (sh.localSent && sh.remoteScript !== undefined && !hasPendingChanges(c) && !hasHtlcs(c)) {
     const r = startNegotiation({ ...next, shutdown: { ...sh, remoteScript: sh.remoteScript } }, ctx);
     return { state: r.state, actions: [...actions, ...r.actions] };

@@ -122,7 +122,11 @@ export type ChannelInput =
 
 /** A chain watch the backend should set up. */
 export type ChannelWatch =
-  | { readonly kind: 'fundingDepth'; readonly txid: Uint8Array; readonly vout: number; readonly script: Uint8Array; readonly minDepth: number }
+  /**
+   * Report `fundingDepth` for this outpoint; only if it pays exactly `amountSat` to `script` (BOLT 2:
+   * no `channel_ready` otherwise), and a spend goes to the on-chain resolver.
+   */
+  | { readonly kind: 'fundingDepth'; readonly txid: Uint8Array; readonly vout: number; readonly script: Uint8Array; readonly amountSat: bigint; readonly minDepth: number }
   | { readonly kind: 'fundingSpent'; readonly txid: Uint8Array; readonly vout: number };
 
 /** Something for logs and the API. */

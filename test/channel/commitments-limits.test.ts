@@ -158,6 +158,9 @@ test('update_fee: bounds, affordability, and (without anchors) dust exposure on 
   for (let i = 0; i < 6; i++) add(q, 'a', 4_000_000n, i); // untrimmed at 2500 sat/kw; at 5000 trimmed from B's commitment (success fee 3515 sat)
   assert.equal(kindOf(sendFee(q.a, 3000)), 'ok');
   assert.equal(kindOf(sendFee(q.a, 5000)), 'dustExposureTooHigh/refuse');
+  // The receiver accepts such an increase but flags it (failing the channel is a MAY).
+  assert.equal(ok(receiveFee(q.b, 3000)).dustExposureExceeded, false);
+  assert.equal(ok(receiveFee(q.b, 5000)).dustExposureExceeded, true);
   const anchors = openPair({ format: 'anchors', policy: { maxDustHtlcExposureMsat: 20_000_000n } });
   for (let i = 0; i < 6; i++) add(anchors, 'a', 4_000_000n, i);
   assert.equal(kindOf(sendFee(anchors.a, 5000)), 'ok', 'anchors: HTLC transactions pay no fee, feerate does not trim');

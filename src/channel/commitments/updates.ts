@@ -288,8 +288,12 @@ function dustOver(c: Commitments): boolean {
   return dustExposureMsat(remoteFullView(c), p.remote.dustLimitSat, p.format) > max || dustExposureMsat(localFullView(c), p.local.dustLimitSat, p.format) > max;
 }
 
-/** The peer's `update_fee`: from the funder only, within `bounds`, affordable on our next commitment. */
-export function receiveFee(c: Commitments, feeratePerKw: number, bounds: FeerateBounds = DEFAULT_FEERATE_BOUNDS): Result<{ commitments: Commitments }> {
+/**
+ * The peer's `update_fee`: from the funder only, within `bounds`, affordable on our next commitment.
+ * Without anchors, an increase that trims HTLCs past our dust exposure limit is accepted but flagged
+ * (`dustExposureExceeded`): BOLT 2 leaves failing the channel for it to local policy (MAY).
+ */
+export function receiveFee(c: Commitments, feeratePerKw: number, bounds: FeerateBounds = DEFAULT_FEERATE_BOUNDS): Result<{ commitments: Commitments; dustExposureExceeded: boolean }> {
   const p = c.params;
   // BOLT #2: - if the sender is not responsible for paying the Bitcoin fee:
   // - MUST send a `warning` and close the connection, or send an
@@ -308,7 +312,12 @@ export function receiveFee(c: Commitments, feeratePerKw: number, bounds: Feerate
   if (!funderCanAfford(localNextView(c1), false, p.local.dustLimitSat, p.local.channelReserveSat, p.format)) {
     return fail('cannotAffordFees', 'warning', `the funder cannot pay the commitment fee at ${feeratePerKw} sat/kw above its reserve`);
   }
-  return { ok: true, commitments: c1 };
+  // BOLT #2: - if `option_anchors` was not negotiated:
+  // - if the `update_fee` increases `feerate_per_kw`:
+  // - if the dust balance of the remote transaction at the updated `feerate_per_kw` is greater then `max_dust_htlc_exposure_msat`:
+  // - MAY fail the channel
+  const dustExposureExceeded = p.format !== 'anchors' && feeratePerKw > localNextView(c).feeratePerKw && dustOver(c1);
+  return { ok: true, commitments: c1, dustExposureExceeded };
 }
 
 /** Byte equality of public values (hashes). */

@@ -68,6 +68,9 @@ export function fundAnchorHtlcTx(ctx: ResolveContext, zeroFeeHtlcTx: Uint8Array,
   const item = given.inputs[0]?.witness[PREIMAGE_WITNESS_INDEX];
   const preimage = item !== undefined && item.length === PREIMAGE_BYTES ? item : undefined;
   const ch = ctx.channel;
+  // BOLT #5: - if `option_anchors` applies:
+  // - MUST combine it with inputs contributing sufficient fee to ensure timely
+  // inclusion in a block.
   if (ch.params.format !== 'anchors') throw new OnchainError('invalidChannel', 'only option_anchors HTLC transactions take fee inputs');
   const htlcTxs = buildHtlcTxs(rebuildLocal(ch, ctx.engine));
   const i = htlcTxs.findIndex((t) => t.commitmentOutputIndex === commitmentOutputIndex);
@@ -90,6 +93,7 @@ export function fundAnchorHtlcTx(ctx: ResolveContext, zeroFeeHtlcTx: Uint8Array,
   const key = derivePrivkey(ctx.secrets.htlcBasepointSecret, ch.local.perCommitmentPoint, ctx.engine);
   let localSig: Uint8Array;
   try {
+    // BOLT #5: The local signature MUST use `SIGHASH_ALL`, otherwise anyone can attach additional inputs and outputs to the tx.
     localSig = signHtlcTx({ ...h, tx: draft }, key, false, ctx.engine ?? activeEngine());
   } finally {
     key.fill(0);

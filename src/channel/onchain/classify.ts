@@ -111,6 +111,7 @@ export function identifySpend(ch: OnchainChannel, tx: Transaction, engine?: Secp
   }
   const n = commitmentNumberFromTx(tx.locktime, tx.inputs[0]!.sequence, channelObscuringFactor(ch));
   const latest = ch.remoteNext?.commitmentNumber ?? ch.remote.commitmentNumber;
+  // BOLT #5: It can detect the data loss state, because it has signed the transaction, and the commitment number is greater than expected.
   if (n > latest) return { kind: 'unknown', reason: 'remoteAhead', commitmentNumber: n };
   const secret = n < ch.remote.commitmentNumber ? peerRevokedSecret(ch, n) : undefined;
   if (secret !== undefined) {
@@ -119,6 +120,8 @@ export function identifySpend(ch: OnchainChannel, tx: Transaction, engine?: Secp
     const toRemote = ourToRemoteScript(ch).script;
     const known = tx.outputs.some((o) => sameBytes(o.script, toLocal) || sameBytes(o.script, toRemote));
     // A revoked commitment with only HTLC outputs (both balances dust) is recognised by those.
+    // BOLT #5: Once a node discovers a commitment transaction for which *it* has a
+    // revocation private key, the funding transaction output is *resolved*.
     if (known || matchRevokedHtlcs(ch, theirCommitmentKeys(ch, point, engine), tx).size > 0) {
       return { kind: 'revokedCommitment', commitmentNumber: n, secret };
     }

@@ -225,6 +225,7 @@ export function planIdentified(ctx: ResolveContext, tx: Transaction, id: Identif
  * per-commitment point; everything else is reported as unplaced.
  */
 function planUnknown(ctx: ResolveContext, tx: Transaction, closingTxid: Uint8Array): { outputs: WatchedOutput[]; unplacedOutputs: number[] } {
+  // BOLT #5: It can derive its own `remotepubkey` for the transaction, in order to salvage its own funds.
   const toRemote = ourToRemoteScript(ctx.channel).script;
   const outputs: WatchedOutput[] = [];
   const unplacedOutputs: number[] = [];

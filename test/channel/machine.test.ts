@@ -224,3 +224,24 @@ test('lost data: restored from an old backup, the node learns it is behind at re
   const r = a.apply({ kind: 'peerReconnected' });
   assert.deepEqual(r.filter((x) => x.kind === 'send').map((x) => x.kind === 'send' && x.message.name), ['error']);
 });
+
+test('HTLC deadlines: an offered HTLC 2 blocks past its expiry, or one we fulfilled 18 blocks before it, fails the channel', () => {
+  const [a, b] = pair();
+  openChannel(a, b);
+  addHtlc(a, sha256(Uint8Array.of(8)), 10_000_000n);
+  pump(a, b);
+  a.apply({ kind: 'blockHeight', height: 800_145 });
+  assert.equal(a.kind(), 'normal', 'one block past expiry is within the grace');
+  // B fulfilled, but A never signs the removal: B must claim on chain before the expiry.
+  b.apply({ kind: 'command', command: { kind: 'fulfill', id: 0n, paymentPreimage: sha256(Uint8Array.of(8)) } });
+  b.outbox.length = 0;
+  b.apply({ kind: 'blockHeight', height: 800_144 - 19 });
+  assert.equal(b.kind(), 'normal');
+  b.apply({ kind: 'blockHeight', height: 800_144 - 18 });
+  assert.equal(b.kind(), 'closing');
+  assert.ok(b.broadcasts.some((x) => x.what === 'commitment'));
+  assert.ok(b.peek().some((m) => m.name === 'error'));
+  a.apply({ kind: 'blockHeight', height: 800_146 });
+  assert.equal(a.kind(), 'closing');
+  assert.ok(a.broadcasts.some((x) => x.what === 'commitment'));
+});

@@ -37,6 +37,7 @@ import { onReestablish, reestablishFields } from '../commitments/index.js';
 import { abort, engineOf, errorMessage, forceClose, isCommitted, onLedgerError, send, stay, warnAndDisconnect, withSecrets } from './common.js';
 import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChannelReady, onFundingCreated, onFundingDepth, onFundingSigned, onFundingTx, onOpenChannel, openCommand } from './establish.js';
 import { maybeAnnounce, onAnnouncementSignatures } from './announce.js';
+import { onBlock } from './deadlines.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
 import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
 import { equal } from './validate.js';
@@ -75,7 +76,9 @@ function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): Ch
       if (s.kind === 'normal') return maybeAnnounce({ ...s, fundingDepth: input.depth, ...(input.shortChannelId === undefined ? {} : { shortChannelId: input.shortChannelId }) }, ctx);
       return stay(s);
     case 'blockHeight':
-      return s.kind === 'waitConfirmed' ? onBlockWhileUnconfirmed(s, input.height, ctx) : stay(s);
+      if (s.kind === 'waitConfirmed') return onBlockWhileUnconfirmed(s, input.height, ctx);
+      if (s.kind === 'normal' || s.kind === 'shutdown') return onBlock(s, input.height, ctx);
+      return stay(s);
     case 'peerDisconnected':
       return onDisconnected(s);
     case 'peerReconnected':

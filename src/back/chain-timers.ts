@@ -36,7 +36,7 @@ export interface ChainTimersDeps {
   readonly pollMs?: number;
   /** Stale pruning interval, ms (default `STALE_PRUNE_INTERVAL_MS`). */
   readonly pruneMs?: number;
-  /** Called with each new block's height after the store is updated (the channel manager counts funding depth). */
+  /** Called after every watcher round with the processed height (the channel manager counts funding depth). */
   readonly onBlock?: (height: number) => void;
 }
 
@@ -108,14 +108,14 @@ export function startChainTimers(d: ChainTimersDeps): ChainTimers {
     if (source.kind === 'none') return;
     if (watcher === undefined) {
       const from = await resumeHeight(d.store, source, d.log);
-      const w = new ChainWatcher(source, (e) => {
-        applyChainEvent(d.store, w, e);
-        if (e.kind === 'block') d.onBlock?.(e.height);
-      }, from);
+      const w = new ChainWatcher(source, (e) => applyChainEvent(d.store, w, e), from);
       watcher = w;
     }
     watcher.watch(d.store.unspentFundingOutpoints());
     await watcher.poll();
+    // After every round, not only on new blocks: a channel's funding may have confirmed in blocks the
+    // watcher skipped when it started at the tip.
+    if (watcher.processedHeight !== undefined) d.onBlock?.(watcher.processedHeight);
   };
   const pollTimer = source.kind === 'none' ? undefined : setInterval(() => {
     running ??= tick().catch((e: unknown) => d.log.warn({ err: (e as Error).message }, 'chain watcher round failed')).finally(() => { running = undefined; });

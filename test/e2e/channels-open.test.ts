@@ -88,7 +88,7 @@ test('a scripted peer opens a channel through front 1, HTLCs are fulfilled and f
 
   // Reconnect through front 2: the backend's channel_reestablish arrives there; nothing to retransmit.
   await peer.reconnect(fronts[1]!.peerPort);
-  await peer.reestablish();
+  assert.equal(await peer.reestablish(), 0, "nothing to retransmit");
   await eventually('peer attached on front 2', () => (backend.peers().some((p) => 'front' in p && p.front === 'f2') ? true : undefined), 10_000);
   const afterReconnect = backend.channels()[0]!;
   assert.equal(afterReconnect.phase, 'normal');

@@ -23,10 +23,11 @@ import { channelPubkeys, deriveChannelSecrets, type AnnouncedConfig, type Channe
 import { fundingOutputScript } from '../../src/chain/bitcoin.js';
 import { txidFromHex } from '../../src/channel/tx.js';
 import {
-  channelReadyPoint, initialCommitments, localPerCommitmentPoint, onReestablish, receiveAdd, receiveChannelReady, receiveCommit,
+  channelReadyPoint, hasPendingChanges, initialCommitments, localHasChanges, localPerCommitmentPoint, onDisconnect, onReestablish, receiveAdd, receiveChannelReady, receiveCommit,
   receiveFail, receiveFulfill, receiveInitialSignature, receiveRevoke, reestablishFields, sendAdd, sendCommit, sendFail, sendFulfill,
-  signRemoteCommitment, type Commitments, type CommitmentsResult, type Update,
+  signRemoteCommitment, balances, type Commitments, type CommitmentsResult, type Update,
 } from '../../src/channel/commitments/index.js';
+import { updateMessage } from '../../src/channel/machine/normal.js';
 import { decodeMessage, encodeMessage, peekType, type Message } from '../../src/wire/index.js';
 import { dialPeer, type TestPeer } from '../front/test-peer.js';
 import { newKey, REGTEST, type TestKey } from '../front/helpers.js';
@@ -96,6 +97,8 @@ export class ScriptedPeer {
   async reconnect(port: number): Promise<void> {
     this.conn.destroy();
     await this.conn.closed;
+    // BOLT 2: updates not yet covered by a commitment_signed are forgotten on disconnection.
+    if (this.c !== undefined) this.c = onDisconnect(this.c).commitments;
     this.conn = await dialPeer(port, this.backendNodeId, this.key);
     this.#cursor = 0;
     await this.#init();
@@ -314,8 +317,8 @@ export class ScriptedPeer {
     }
   }
 
-  /** channel_reestablish both ways; retransmits what our ledger says. */
-  async reestablish(): Promise<void> {
+  /** channel_reestablish both ways; retransmits, in order, what our ledger says the backend missed. Returns how many. */
+  async reestablish(): Promise<number> {
     const f = reestablishFields(this.c!, this.secrets);
     this.send({ name: 'channel_reestablish', channelId: this.channelId, ...f, tlvs: {} } as Named<'channel_reestablish'>);
     const theirs = await this.expect('channel_reestablish');
@@ -324,7 +327,77 @@ export class ScriptedPeer {
       yourLastPerCommitmentSecret: theirs.yourLastPerCommitmentSecret, myCurrentPerCommitmentPoint: theirs.myCurrentPerCommitmentPoint,
     }, this.secrets));
     this.c = out.commitments;
-    assert.equal(out.retransmit.length, 0, 'the scripted peer has nothing to retransmit in these tests');
+    const id = this.channelId;
+    for (const r of out.retransmit) {
+      switch (r.kind) {
+        case 'update': this.send(updateMessage(id, r.update)); break;
+        case 'commitmentSigned': this.send({ name: 'commitment_signed', channelId: id, signature: r.commitmentSigned.signature, htlcSignature: [...r.commitmentSigned.htlcSignatures], tlvs: {} } as Named<'commitment_signed'>); break;
+        case 'revokeAndAck': this.send({ name: 'revoke_and_ack', channelId: id, ...r.revokeAndAck, tlvs: {} } as Named<'revoke_and_ack'>); break;
+      }
+    }
+    return out.retransmit.length;
+  }
+
+  /**
+   * Drives the commitment dance until nothing is pending on either side: signs our changes when allowed,
+   * applies the backend's updates, commitment_signed (answered) and revoke_and_ack. Bounded in steps and time.
+   */
+  async converge(): Promise<void> {
+    for (let i = 0; i < 50 && hasPendingChanges(this.c!); i++) {
+      if (localHasChanges(this.c!) && this.c!.nextRemote.kind === 'ready') {
+        this.sendCommit();
+        continue;
+      }
+      const m = await this.#nextChannelMessage();
+      switch (m.name) {
+        case 'commitment_signed': {
+          const r = ok(receiveCommit(this.c!, { signature: m.signature, htlcSignatures: m.htlcSignature }, this.secrets));
+          this.c = r.commitments;
+          this.send({ name: 'revoke_and_ack', channelId: this.channelId, ...r.revokeAndAck, tlvs: {} } as Named<'revoke_and_ack'>);
+          break;
+        }
+        case 'revoke_and_ack':
+          this.c = ok(receiveRevoke(this.c!, { perCommitmentSecret: m.perCommitmentSecret, nextPerCommitmentPoint: m.nextPerCommitmentPoint })).commitments;
+          break;
+        case 'update_add_htlc':
+          this.c = ok(receiveAdd(this.c!, { id: m.id, amountMsat: m.amountMsat, paymentHash: m.paymentHash, cltvExpiry: m.cltvExpiry, onionRoutingPacket: m.onionRoutingPacket })).commitments;
+          break;
+        case 'update_fulfill_htlc':
+          this.c = ok(receiveFulfill(this.c!, m.id, m.paymentPreimage)).commitments;
+          break;
+        case 'update_fail_htlc':
+          this.c = ok(receiveFail(this.c!, m.id, m.reason)).commitments;
+          break;
+        default:
+          break; // channel_ready retransmitted, announcement_signatures, …
+      }
+    }
+    assert.ok(!hasPendingChanges(this.c!), 'the dance did not converge');
+  }
+
+  /** The next message of types 32-255 from the backend (pings are auto-answered, gossip skipped). */
+  async #nextChannelMessage(): Promise<Message> {
+    const deadline = Date.now() + EXPECT_TIMEOUT_MS;
+    for (;;) {
+      while (this.#cursor < this.conn.messages.length) {
+        const raw = this.conn.messages[this.#cursor++]!;
+        const t = peekType(raw);
+        if (t >= 32 && t <= 255) return decodeMessage(raw);
+        if (t === 17 || t === 1) {
+          const m = decodeMessage(raw);
+          if (m.name === 'error' || m.name === 'warning') assert.fail(`backend sent ${m.name}: ${new TextDecoder().decode(m.data)}`);
+        }
+      }
+      if (this.conn.isClosed) assert.fail('connection closed during the dance');
+      if (Date.now() > deadline) assert.fail(`no channel message within ${EXPECT_TIMEOUT_MS} ms`);
+      await this.#waitData();
+    }
+  }
+
+  /** Our and the backend's balances (msat) in our current commitment, HTLCs excluded. */
+  balances(): { ours: bigint; theirs: bigint } {
+    const b = balances(this.c!).localCommit;
+    return { ours: b.ourMsat, theirs: b.theirMsat };
   }
 
   /** Closes the connection. */

@@ -51,6 +51,9 @@ for (const initiator of ['A', 'B'] as const) {
     assert.equal(toB.value, 100_000n, 'the fundee gets its whole balance');
     assert.ok(fee > 0n);
     assert.ok(a.closedReason === undefined, 'closing is not closed: the chain decides');
+    a.apply({ kind: 'onchainResolved' });
+    assert.equal(a.kind(), 'closed');
+    assert.equal(a.closedReason, 'mutual');
   });
 }
 

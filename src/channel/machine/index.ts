@@ -12,7 +12,8 @@
  *   3. PERSIST the returned state (plain data) BEFORE performing its actions, in order:
  *      `send` (encode with `src/wire` and write to the peer), `fundTx` (ask the wallet; answer with
  *      `fundingTx` / `fundingTxFailed`), `broadcast`, `watch` (answer with `fundingDepth`; a spend of the
- *      funding output goes to `src/channel/onchain`), `channelIdAssigned` (re-key the channel from
+ *      funding output goes to `src/channel/onchain`, whose end is reported back as `onchainResolved`),
+ *      `channelIdAssigned` (re-key the channel from
  *      temporary to final id), `disconnect`, `event` (logs, API, HTLC relay), `closed` (forget the channel
  *      once nothing is left on chain).
  *   4. On reconnection send `peerReconnected`: the machine sends `channel_reestablish` and, on the
@@ -41,7 +42,7 @@ import { onBlock } from './deadlines.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
 import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
 import { equal } from './validate.js';
-import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, ChannelPeerMessage, ChannelState, NegotiatedFeatures, ChannelStepResult } from './types.js';
+import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, CloseReason, ChannelPeerMessage, ChannelState, NegotiatedFeatures, ChannelStepResult } from './types.js';
 
 export * from './types.js';
 export { channelTypeBytes, checkAcceptChannel, checkOpenChannel, parseChannelTypeFormat } from './validate.js';
@@ -79,10 +80,40 @@ function dispatch(s: ChannelState, input: ChannelInput, ctx: ChannelContext): Ch
       if (s.kind === 'waitConfirmed') return onBlockWhileUnconfirmed(s, input.height, ctx);
       if (s.kind === 'normal' || s.kind === 'shutdown') return onBlock(s, input.height, ctx);
       return stay(s);
+    case 'onchainResolved':
+      return onResolved(s);
     case 'peerDisconnected':
       return onDisconnected(s);
     case 'peerReconnected':
       return onReconnected(s, ctx);
+  }
+}
+
+/** The funding spend is resolved on chain: the channel is over. */
+function onResolved(s: ChannelState): ChannelStepResult {
+  const { remoteNodeId, features, keyIndex, connected } = s;
+  const done = (reason: CloseReason): ChannelStepResult => ({ state: { kind: 'closed', remoteNodeId, features, keyIndex, connected, reason }, actions: [{ kind: 'closed', reason }] });
+  switch (s.kind) {
+    case 'closing':
+      return done(s.reason);
+    case 'negotiating':
+      return done({ kind: 'mutual' });
+    case 'errored':
+      return done({ kind: 'remoteError', why: s.reason });
+    case 'waitConfirmed':
+    case 'waitChannelReady':
+    case 'normal':
+    case 'shutdown':
+      // The peer broadcast its commitment without telling us; the resolver handled it.
+      return done({ kind: 'remoteError', why: 'the funding output was spent by the peer' });
+    case 'unopened':
+    case 'waitAccept':
+    case 'waitFundingTx':
+    case 'waitFundingCreated':
+    case 'waitFundingSigned':
+    case 'closed':
+    case 'aborted':
+      return stay(s);
   }
 }
 

@@ -117,6 +117,8 @@ export type ChannelInput =
   /** Confirmations of the funding tx (0 = unconfirmed); `shortChannelId` once it is in a block. */
   | { readonly kind: 'fundingDepth'; readonly depth: number; readonly shortChannelId?: bigint }
   | { readonly kind: 'blockHeight'; readonly height: number }
+  /** The on-chain resolver (`../onchain/`) finished with the funding spend: nothing is left to watch. */
+  | { readonly kind: 'onchainResolved' }
   | { readonly kind: 'peerReconnected' }
   | { readonly kind: 'peerDisconnected' };
 

@@ -201,3 +201,16 @@ test('close with one of our updates unsigned: we sign it first, then send shutdo
   assert.equal(a.kind(), 'closing');
   assert.deepEqual(closingTxs(a), closingTxs(b));
 });
+
+test('an error after a simple-close transaction was signed keeps the closing tx: no commitment broadcast', () => {
+  const [a, b] = pair({ simpleClose: true });
+  openChannel(a, b);
+  a.apply({ kind: 'command', command: { kind: 'close' } });
+  pump(a, b);
+  assert.equal(a.kind(), 'negotiating');
+  const cid = 'commitments' in a.state ? a.state.commitments.channelId : new Uint8Array(32);
+  a.apply({ kind: 'peerMessage', message: { name: 'error', channelId: cid, data: new TextEncoder().encode('bye'), tlvs: {} } });
+  assert.equal(a.kind(), 'closing');
+  assert.ok(!a.broadcasts.some((x) => x.what === 'commitment'));
+  assert.ok(a.has('peerError'));
+});

@@ -247,17 +247,17 @@ function onPeerError(s: ChannelState, text: string, ctx: ChannelContext): Channe
       const r = abort(s, `peer error: ${text}`, true);
       return { state: r.state, actions: [ev, ...r.actions] };
     }
+    case 'negotiating': {
+      if (s.closingTxs.length === 0) return failOnError(s, text, ev, ctx);
+      // A fully signed closing tx is already out: it is better than our commitment.
+      const { remoteNodeId, features, keyIndex, connected, commitments, closingTxs } = s;
+      return { state: { kind: 'closing', remoteNodeId, features, keyIndex, connected, commitments, reason: { kind: 'mutual' }, broadcast: closingTxs }, actions: [ev] };
+    }
     case 'waitConfirmed':
     case 'waitChannelReady':
     case 'normal':
     case 'shutdown':
-    case 'negotiating': {
-      // BOLT #1: - upon receiving `error`:
-      //     - if `channel_id` is all zero:
-      //       - MUST fail all channels with the sending node.
-      const r = forceClose(s, { kind: 'remoteError', why: text }, ctx, false);
-      return { state: r.state, actions: [ev, ...r.actions] };
-    }
+      return failOnError(s, text, ev, ctx);
     case 'unopened':
     case 'closing':
     case 'closed':
@@ -265,6 +265,14 @@ function onPeerError(s: ChannelState, text: string, ctx: ChannelContext): Channe
     case 'errored':
       return stay(s, ev);
   }
+}
+
+function failOnError(s: Committed, text: string, ev: ChannelAction, ctx: ChannelContext): ChannelStepResult {
+  // BOLT #1: - upon receiving `error`:
+  //     - if `channel_id` is all zero:
+  //       - MUST fail all channels with the sending node.
+  const r = forceClose(s, { kind: 'remoteError', why: text }, ctx, false);
+  return { state: r.state, actions: [ev, ...r.actions] };
 }
 
 function onAnyCommand(s: ChannelState, cmd: ChannelCommand, ctx: ChannelContext): ChannelStepResult {

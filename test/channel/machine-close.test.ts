@@ -214,3 +214,21 @@ test('an error after a simple-close transaction was signed keeps the closing tx:
   assert.ok(!a.broadcasts.some((x) => x.what === 'commitment'));
   assert.ok(a.has('peerError'));
 });
+
+test('a shutdown held back by an update we could not sign goes out after reconnection drops that update', () => {
+  const [a, b] = pair();
+  openChannel(a, b);
+  addHtlc(a, sha256(Uint8Array.of(11)), 3_000_000n);
+  a.apply({ kind: 'command', command: { kind: 'addHtlc', amountMsat: 1_000_000n, paymentHash: sha256(Uint8Array.of(12)), cltvExpiry: 800_200, onionRoutingPacket: new Uint8Array(1366) } });
+  pump(a, b, { max: 3, filter: (from, m) => (from === a ? m : undefined) });
+  b.apply({ kind: 'command', command: { kind: 'close' } });
+  pump(a, b, { max: 1, filter: (from, m) => (from === b && m.name === 'shutdown' ? m : undefined) });
+  assert.equal(a.kind(), 'shutdown');
+  assert.ok('shutdown' in a.state && !a.state.shutdown.localSent, 'A holds its shutdown: its second add is unsigned and it waits for a revocation');
+  for (const s of [a, b]) s.apply({ kind: 'peerDisconnected' });
+  for (const s of [a, b]) { s.outbox.length = 0; s.apply({ kind: 'peerReconnected' }); }
+  const flow = pump(a, b);
+  assert.ok(flow.includes('A:shutdown'));
+  assert.ok(a.events.some((e) => e.kind === 'updatesDropped'));
+  assert.ok('shutdown' in a.state && a.state.shutdown.localSent);
+});

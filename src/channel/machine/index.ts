@@ -40,7 +40,7 @@ import { channelReadyMessage, onAcceptChannel, onBlockWhileUnconfirmed, onChanne
 import { maybeAnnounce, onAnnouncementSignatures } from './announce.js';
 import { onBlock } from './deadlines.js';
 import { onClosingComplete, onClosingSig, onClosingSigned, restartNegotiation } from './negotiate.js';
-import { onCommand, onShutdown, onUpdateMessage, updateMessage } from './normal.js';
+import { onCommand, onShutdown, onUpdateMessage, progressShutdown, updateMessage } from './normal.js';
 import { equal } from './validate.js';
 import type { ChannelAction, ChannelCommand, ChannelContext, ChannelInput, CloseReason, ChannelPeerMessage, ChannelState, NegotiatedFeatures, ChannelStepResult } from './types.js';
 
@@ -174,6 +174,8 @@ function onChannelReestablish(s: Committed, m: ChannelReestablish, ctx: ChannelC
     //       - MUST retransmit `shutdown`.
     actions.push(send({ name: 'shutdown', channelId: c.channelId, scriptpubkey: updated.shutdown.localScript, tlvs: {} }));
   }
+  // Our shutdown may have waited for updates that the reconnection dropped; negotiation may start now.
+  if (updated.kind === 'shutdown') return progressShutdown(updated, actions, ctx);
   if (updated.kind === 'normal' && !updated.announcement.received) {
     // BOLT #7: - If it has NOT previously received `announcement_signatures` for the funding transaction:
     //       - MUST send its own `announcement_signatures` message.

@@ -65,6 +65,8 @@ import type { PersistentPeerInfo } from './connector.js';
 import { ChannelStore } from './channels/store.js';
 import { ChannelManager, type ChannelInfo, type OpenResult } from './channels/manager.js';
 import { createMachinePort, policyFromConfig } from './channels/machine-adapter.js';
+import { OnchainDriver } from './channels/onchain.js';
+import { deriveChannelSecrets } from '../channel/params.js';
 import { walletFor } from '../chain/wallet.js';
 import type { PortInput } from './channels/port.js';
 
@@ -206,6 +208,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     let connector: Connector | undefined;
     let gossipSync: GossipSync | undefined;
     let channels: ChannelManager<unknown> | undefined;
+    let onchain: OnchainDriver | undefined;
     const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
       onPeerUp: (n, f, c) => { connector?.onPeerUp(n, f, c); channels?.onPeerUp(n); },
       onPeerDown: (n, r) => { connector?.onPeerDown(n, r); gossipSync?.peerDown(n); channels?.onPeerDown(n); },
@@ -243,7 +246,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     cleanups.push(() => clearInterval(ownTimer));
     // Chain watcher (spends, blocks, reorgs) and daily stale pruning; removals go to every front.
     store.onChannelRemoved = (scid) => gossip.channelRemoved(scid);
-    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs, onBlock: (h) => channels?.onBlock(h) });
+    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs, onBlock: (h) => { channels?.onBlock(h); void onchain?.onBlock(h); } });
     cleanups.push(() => timers.stop());
     log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
 
@@ -267,6 +270,16 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     });
     manager.load();
     channels = manager;
+    // BOLT 5: force closes (either side) and revoked commitments resolved on chain, swept to the wallet.
+    const driver = new OnchainDriver({
+      store: channelStore, chain: chain.source, wallet, channels: () => manager.machineStates(), log: log8.child({ component: 'onchain' }),
+      secrets: (k) => { const seed = key.channelMasterSeed(); try { return deriveChannelSecrets(seed, k); } finally { seed.fill(0); } },
+      feerate: async () => (wallet === undefined ? v['channels.fee-floor'] : wallet.feeratePerKw().catch(() => v['channels.fee-floor'])),
+    });
+    driver.load();
+    onchain = driver;
+    cleanups.push(() => driver.stop());
+    manager.onchainInfo = (id) => driver.info(id);
     cleanups.push(() => manager.stop());
     void manager.resume().catch((e: unknown) => log8.warn({ err: (e as Error).message }, 'resuming pending broadcasts failed'));
     if (wallet === undefined) log8.warn('no wallet (chain.source is none): channels can be accepted but not opened');

@@ -112,6 +112,8 @@ export interface ChannelInfo extends Omit<ChannelView, 'channelId'> {
   readonly peerConnected: boolean;
   readonly fault?: string;
   readonly closedReason?: string;
+  /** On-chain resolution (BOLT 5) once the funding output is watched (`./onchain.ts` OnchainInfo). */
+  readonly onchain?: unknown;
 }
 
 /** What `open` answers once the funding transaction is broadcast. */
@@ -172,7 +174,16 @@ export class ChannelManager<S> {
       id: s.id, channelId: s.channelId, temporaryChannelId: s.temporaryChannelId, peer: s.peer,
       peerConnected: this.#d.peers.isConnected(s.peer), ...viewWithoutId(this.#d.port.view(s.env.machine)),
       ...(s.fault === undefined ? {} : { fault: s.fault }), ...(s.closedReason === undefined ? {} : { closedReason: s.closedReason }),
+      ...withOnchain(this.onchainInfo?.(s.id)),
     }));
+  }
+
+  /** Hook for the on-chain driver (`./onchain.ts`): what a channel's listing shows of its on-chain resolution. */
+  onchainInfo: ((channel: number) => unknown) | undefined;
+
+  /** Every channel's machine state and key index (read by the on-chain driver each block). */
+  machineStates(): { id: number; keyIndex: bigint; state: S }[] {
+    return [...this.#slots.values()].map((s) => ({ id: s.id, keyIndex: s.keyIndex, state: s.env.machine }));
   }
 
   /** A peer connected (on any front): its channels re-establish. */
@@ -531,6 +542,10 @@ function viewWithoutId(v: ChannelView): Omit<ChannelView, 'channelId'> {
   const { channelId: _omit, ...rest } = v;
   void _omit;
   return rest;
+}
+
+function withOnchain(info: unknown): { onchain?: unknown } {
+  return info === undefined ? {} : { onchain: info };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {

@@ -14,6 +14,9 @@
  * any key derived from it is shown to a peer, so two channels never share funding keys even if the
  * first open never got as far as a row.
  *
+ * The `onchain_resolvers` table (migration 2) holds one BOLT 5 resolver record per channel whose
+ * funding output is watched on chain (`./onchain.ts`), replaced whole on every step.
+ *
  * Does not: interpret states (the manager and `src/channel/machine` do), or delete channels (closed
  * channels stay as history; their phase says so).
  */
@@ -51,6 +54,17 @@ export const CHANNEL_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX channels_peer ON channels (peer);
       CREATE TABLE key_index_allocator (next INTEGER NOT NULL);
       INSERT INTO key_index_allocator (next) VALUES (0);
+    `,
+  },
+  {
+    version: 2,
+    description: 'onchain_resolvers: the BOLT 5 resolver record of each channel (back/channels/onchain.ts)',
+    sql: `
+      CREATE TABLE onchain_resolvers (
+        channel    INTEGER PRIMARY KEY REFERENCES channels (id),
+        state      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
     `,
   },
 ];
@@ -124,6 +138,8 @@ export class ChannelStore {
     save: Statement;
     all: Statement<RawRow>;
     one: Statement<RawRow>;
+    resolverSave: Statement;
+    resolverAll: Statement<{ channel: number; state: string }>;
   };
 
   private constructor(db: Database, path: string, now: () => number) {
@@ -136,6 +152,8 @@ export class ChannelStore {
       save: db.prepare('UPDATE channels SET channel_id = COALESCE(?, channel_id), phase = ?, state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?'),
       all: db.prepare('SELECT * FROM channels ORDER BY id'),
       one: db.prepare('SELECT * FROM channels WHERE id = ?'),
+      resolverSave: db.prepare('INSERT INTO onchain_resolvers (channel, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (channel) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at'),
+      resolverAll: db.prepare('SELECT channel, state FROM onchain_resolvers ORDER BY channel'),
     };
   }
 
@@ -202,6 +220,25 @@ export class ChannelStore {
       else rows.push(d);
     }
     return { rows, corrupt };
+  }
+
+  /** Saves (replaces) the on-chain resolver record of channel `id` in one transaction (`./onchain.ts`). */
+  saveResolver(id: number, record: unknown): void {
+    this.#st.resolverSave.run(id, encodeState(record), this.#now());
+  }
+
+  /** Every stored resolver record, decoded; an unreadable one is reported with an error naming its channel. */
+  loadResolvers(): { records: { channel: number; record: unknown }[]; corrupt: { channel: number; error: ChannelStoreError }[] } {
+    const records: { channel: number; record: unknown }[] = [];
+    const corrupt: { channel: number; error: ChannelStoreError }[] = [];
+    for (const r of this.#st.resolverAll.all()) {
+      try {
+        records.push({ channel: r.channel, record: decodeState(r.state) });
+      } catch (cause) {
+        corrupt.push({ channel: r.channel, error: new ChannelStoreError('CHANNEL_STORE', 'corrupt', `on-chain resolver of channel ${r.channel} is unreadable: ${(cause as Error).message}; not loaded`, { cause }) });
+      }
+    }
+    return { records, corrupt };
   }
 
   /** The durability settings in force on this connection (`synchronous` 2 = FULL), for status and tests. */

@@ -83,6 +83,8 @@ const ACCEPT_CASES: AcceptCase[] = [
   ['a basepoint not on the curve', (m) => ({ ...m, revocationBasepoint: OFF_CURVE }), /not a valid secp256k1 point/],
   ['no channel_type', (m) => ({ ...m, tlvs: {} }), /channel_type is required/],
   ['channel_type differs from ours', (m) => ({ ...m, tlvs: { ...m.tlvs, channelType: Uint8Array.of(0x10, 0x00) } }), /does not match/],
+  ['channel_type we do not support', (m) => ({ ...m, tlvs: { ...m.tlvs, channelType: Uint8Array.of(0x04, 0x10, 0x00) } }), /not supported/],
+  ['invalid upfront_shutdown_script', (m) => ({ ...m, tlvs: { ...m.tlvs, upfrontShutdownScript: Uint8Array.of(0x00, 0x14, 0x01) } }), /upfront_shutdown_script/],
 ];
 
 for (const [name, mutate, why] of ACCEPT_CASES) {

@@ -11,6 +11,8 @@
  *   body, each with its own tag). Goal ≥ 0.8. A second row shows the ratio against a single seal+open.
  * - ecdh[engine]: BOLT 8 ECDH (sha256 of the shared point) per second vs raw libsecp256k1 ecdh. Goal ≥ 0.9.
  * - gossip-ingest-front, graph-serve, backend-ingest, front-rss-mainnet: gossip on the mainnet-shape graph (see bench/gossip.ts).
+ * - htlc-throughput: HTLC add+fulfill round trips/s on one channel (scripted peer → front → backend, every
+ *   state change persisted) vs raw SQLite durable writes/s of the same state size (see bench/htlc-throughput.ts).
  * - handshakes, link-forward, idle-peers: the cluster benchmarks on a real backend + front + load generator
  *   (processes on 127.0.0.1; see bench/cluster.ts for their exact baselines).
  *
@@ -19,7 +21,7 @@
  * Every loop is bounded in time and count (bench/measure.ts). Set BENCH_QUICK=1 for a short smoke run
  * (smaller counts; idle-peers with 1,000 peers and no goal). BENCH_ONLY=name1,name2 runs only those
  * benchmarks (names without the `[engine]` suffix: gossip-verify, transport-frames, ecdh,
- * gossip-ingest-front, graph-serve, backend-ingest, front-rss-mainnet, handshakes, link-forward,
+ * gossip-ingest-front, graph-serve, backend-ingest, front-rss-mainnet, htlc-throughput, handshakes, link-forward,
  * idle-peers); bench-results.json then holds only the rows that ran.
  * Does not: assert anything; it measures. Goals are printed beside the ratios.
  */
@@ -36,6 +38,7 @@ import { readFileSync } from 'node:fs';
 import { compareRates, type BenchResult } from './measure.js';
 import { CLUSTER_BENCHMARKS, CLUSTER_SIZES } from './cluster.js';
 import { backendIngest, frontRssMainnet, gossipIngestFront, graphServe } from './gossip.js';
+import { htlcThroughput } from './htlc-throughput.js';
 
 interface RawSecp {
   ecdsaVerify(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean;
@@ -162,6 +165,7 @@ const BENCHMARKS: Record<string, () => BenchResult[] | Promise<BenchResult[]>> =
   'graph-serve': () => graphServe(quick ? 2_000 : Infinity),
   'backend-ingest': () => backendIngest(quick ? 2_000 : Infinity),
   'front-rss-mainnet': () => frontRssMainnet(quick ? 2_000 : Infinity),
+  'htlc-throughput': () => htlcThroughput(quick ? 20 : 200),
   ...Object.fromEntries(Object.entries(CLUSTER_BENCHMARKS).map(([name, f]) =>
     [name, async () => [await f(quick ? CLUSTER_SIZES.quick : CLUSTER_SIZES.full)]])),
 };

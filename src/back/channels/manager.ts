@@ -100,6 +100,10 @@ interface Slot<S> {
   closedReason: string | undefined;
   /** A `tick` (sign) is queued behind pending commands. */
   signQueued: boolean;
+  /** Funding depth last given to the machine (in memory: after a restart it is given again once). */
+  lastDepth: number | undefined;
+  /** A depth lookup is running. */
+  lookingUp: boolean;
   waiter: { resolve(v: OpenResult): void; reject(e: Error): void } | undefined;
 }
 
@@ -198,14 +202,16 @@ export class ChannelManager<S> {
 
   /** A new block: feed the depth of watched funding outputs; re-send pending transactions. */
   onBlock(height: number): void {
+    const newBlock = height > this.#height;
     this.#height = Math.max(this.#height, height);
     const source = this.#d.chain;
     if (source.kind === 'none') return;
+    if (newBlock) void this.#d.feerate().then((f) => { this.#feerate = f; }, () => {});
     this.#d.log.debug({ height }, 'block');
     for (const s of this.#slots.values()) {
-      if (this.#active(s) && this.#d.port.view(s.env.machine).wantsBlocks === true) void this.#enqueue(s, { kind: 'block', height });
+      if (newBlock && this.#active(s) && this.#d.port.view(s.env.machine).wantsBlocks === true) void this.#enqueue(s, { kind: 'block', height });
       if (s.env.watch === undefined) continue;
-      s.chain = s.chain.then(() => this.#feedDepth(s, source)).catch((e: unknown) => this.#fault(s, e));
+      void this.#lookDepth(s, source);
     }
   }
 
@@ -296,7 +302,7 @@ export class ChannelManager<S> {
   }
 
   #addSlot(r: { id: number; peer: string; temporaryChannelId: string; keyIndex: bigint; env: Envelope<S>; version: number }): Slot<S> {
-    const slot: Slot<S> = { ...r, channelId: undefined, chain: Promise.resolve(), fault: undefined, closedReason: undefined, waiter: undefined, signQueued: false };
+    const slot: Slot<S> = { ...r, channelId: undefined, chain: Promise.resolve(), fault: undefined, closedReason: undefined, waiter: undefined, signQueued: false, lastDepth: undefined, lookingUp: false };
     this.#slots.set(r.id, slot);
     this.#byTemp.set(`${r.peer}/${r.temporaryChannelId}`, slot);
     return slot;
@@ -384,7 +390,8 @@ export class ChannelManager<S> {
   }
 
   async #withCtx<T>(f: (ctx: StepContext) => T): Promise<T> {
-    const feeratePerKw = await this.#d.feerate();
+    // The estimate is refreshed per block (onBlock), not per step: a step must not wait on an RPC.
+    const feeratePerKw = this.#feerate ??= await this.#d.feerate();
     const shutdownScript = await this.#shutdownScript();
     const seed = this.#d.seed();
     try {
@@ -401,6 +408,7 @@ export class ChannelManager<S> {
     return this.#spareScript;
   }
   #spareScript: Uint8Array | undefined;
+  #feerate: number | undefined;
 
   /** One machine step: persist the new state, then carry out its actions in order. */
   async #step(slot: Slot<S>, input: PortInput, envPatch: Partial<Envelope<S>> = {}): Promise<void> {
@@ -502,22 +510,39 @@ export class ChannelManager<S> {
   /** Hook for the relay layer and tests: every channel event, after it is persisted. */
   onEvent: ((channel: number, e: Extract<PortAction, { kind: 'event' }>['event']) => void) | undefined;
 
-  async #feedDepth(slot: Slot<S>, source: UtxoChainSource): Promise<void> {
+  /**
+   * Looks the funding depth up OUTSIDE the channel's step chain (a chain RPC must not hold up its
+   * messages); only a changed depth becomes a step. One lookup per channel at a time.
+   */
+  async #lookDepth(slot: Slot<S>, source: UtxoChainSource): Promise<void> {
     const w = slot.env.watch;
-    if (w === undefined) return;
-    const out = await source.getTxOut(w.txid, w.vout);
-    const depth = out?.confirmations ?? 0;
-    this.#d.log.debug({ channel: slot.id, txid: w.txid, vout: w.vout, depth }, 'funding depth');
-    if (depth === 0) {
-      for (const p of slot.env.pending) await this.#broadcast(slot, p.txHex, p.what);
-      return;
+    if (w === undefined || slot.lookingUp) return;
+    slot.lookingUp = true;
+    try {
+      const out = await source.getTxOut(w.txid, w.vout);
+      const depth = out?.confirmations ?? 0;
+      if (depth === 0) {
+        slot.chain = slot.chain.then(async () => { for (const p of slot.env.pending) await this.#broadcast(slot, p.txHex, p.what); });
+        return;
+      }
+      if (depth === slot.lastDepth) return; // nothing new since the last round
+      const scid = w.scid ?? await this.#findScid(source, w, depth);
+      slot.lastDepth = depth;
+      this.#d.log.debug({ channel: slot.id, txid: w.txid, vout: w.vout, depth }, 'funding depth');
+      slot.chain = slot.chain.then(() => this.#feedDepth(slot, w, depth, scid)).catch((e: unknown) => this.#fault(slot, e));
+    } catch (e) {
+      this.#d.log.warn({ channel: slot.id, err: (e as Error).message }, 'funding depth lookup failed: retried on the next round');
+    } finally {
+      slot.lookingUp = false;
     }
-    // Confirmed: nothing left to re-send; the short_channel_id is found once; the watch ends at its depth.
-    const scid = w.scid ?? await this.#findScid(source, w, depth);
-    const watch = scid === undefined ? w : { ...w, scid };
-    const done = depth >= w.untilDepth;
+  }
+
+  async #feedDepth(slot: Slot<S>, w: NonNullable<Envelope<S>['watch']>, depth: number, scid: bigint | undefined): Promise<void> {
+    if (slot.env.watch === undefined || slot.env.watch.txid !== w.txid) return;
+    // Confirmed: nothing left to re-send; the short_channel_id is kept; the watch ends at its depth.
+    const watch = scid === undefined ? slot.env.watch : { ...slot.env.watch, scid };
     await this.#step(slot, { kind: 'fundingDepth', depth, ...(scid === undefined ? {} : { shortChannelId: scid }) }, { pending: [], watch });
-    if (done && slot.env.watch === watch) this.#persist(slot, { machine: slot.env.machine, pending: slot.env.pending }, []);
+    if (depth >= w.untilDepth && slot.env.watch === watch) this.#persist(slot, { machine: slot.env.machine, pending: slot.env.pending }, []);
   }
 
   /** The funding output's short_channel_id: block height from the depth, transaction index from the block. */

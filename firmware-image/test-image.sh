@@ -1,10 +1,11 @@
 #!/bin/bash
 # npm run test:image — slow, not part of CI. Boots firmware-image/out/lnfleet-board.img under
-# qemu-system-aarch64 (-M virt -cpu cortex-a57 -smp 1: WASM secp256k1 was flaky with 2 emulated vCPUs,
-# DESIGN §12) with a fresh board bundle whose backend is `lnfleet back` on this host (QEMU user
+# qemu-system-aarch64 (-M virt -cpu cortex-a57 -smp 2: two MTTCG vCPUs; the image's front uses the
+# native secp256k1 addon, WASM secp256k1 was the one flaky with 2 emulated vCPUs, DESIGN §12) with a fresh board bundle whose backend is `lnfleet back` on this host (QEMU user
 # networking: the guest reaches the host as 10.0.2.2), then checks: the front attaches to the backend,
 # a BOLT 8 peer through a host-forwarded port completes the handshake with our node id, the LED driver
-# writes real sysfs GPIO values (PL061 on virt), and prints boot-to-serving time.
+# writes real sysfs GPIO values (PL061 on virt), and prints boot-to-serving time with a breakdown
+# (systemd-analyze inside the guest). Knobs: see test/provision/image-boot.slow.ts.
 # Needs: the built image (npm run image), qemu-system-arm, mtools, a compiled dist/.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)

@@ -5,16 +5,21 @@
  *   host                                              guest (qemu-system-aarch64 -M virt, user net)
  *   lnfleet back  0.0.0.0:25520  <── mTLS link ──────  lnfleet front (10.0.2.15), backend 10.0.2.2
  *   BOLT 8 peer ── 127.0.0.1:19735 ── hostfwd ──────>  :9735
- *   console log  <── ttyAMA0 ───────────────────────  LNFLEET-GPIO lines from a reporter unit
+ *   console log  <── ttyAMA0 ───────────────────────  LNFLEET-GPIO / LNFLEET-BOOT lines of a reporter unit
  *
  * Steps: provision a fleet + board into a temp dir, copy the image, add the bundle (mtools at the boot
- * partition's offset) and a test-only GPIO reporter unit (debugfs at the root partition's offset; the
- * copy only, never the built image), start the backend, boot the guest, then wait for
- * the front to attach (GET /fronts), handshake as a peer with the node id, and read the reporter's
- * sysfs values of the four LED lines. Prints each milestone's time since QEMU started.
+ * partition's offset) and a test-only reporter unit plus a front drop-in with the emulation link timeout
+ * (debugfs at the root partition's offset; the copy only, never the built image), start the backend,
+ * boot the guest with the image's own cmdline.txt (-cpu cortex-a57 -smp 2, MTTCG; cache=unsafe), then
+ * wait for the front to attach (GET /fronts), handshake as a peer with the node id, and read the
+ * reporter's sysfs values of the four LED lines and its boot breakdown (systemd-analyze, journal).
+ * Prints each milestone's time since QEMU started, QEMU's CPU seconds and the host's load.
+ * Knobs: LNFLEET_IMAGE_CPU, _SMP, _ACCEL, _DRIVE (appended to -drive), _APPEND (kernel args),
+ * _PEER_TIMEOUT_MS, _TIMEOUT_S.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, copyFileSync, createWriteStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProvisionCommand } from '../../src/cli/provision.js';
@@ -113,10 +118,11 @@ function startGuest(dir: string, img: string): ChildProcess {
   const append = `${cmdline.stdout.trim()} ${env['LNFLEET_IMAGE_APPEND'] ?? ''}`.trim();
   log(`kernel command line: ${append}`);
   const args = [
-    '-M', 'virt', '-cpu', env['LNFLEET_IMAGE_CPU'] ?? 'cortex-a57', '-smp', env['LNFLEET_IMAGE_SMP'] ?? '1', '-m', '1024', '-nographic', '-no-reboot',
+    '-M', 'virt', '-cpu', env['LNFLEET_IMAGE_CPU'] ?? 'cortex-a57', '-smp', env['LNFLEET_IMAGE_SMP'] ?? '2', '-m', '1024', '-nographic', '-no-reboot',
     ...(env['LNFLEET_IMAGE_ACCEL'] ? ['-accel', env['LNFLEET_IMAGE_ACCEL']] : []),
     '-kernel', join(OUT, 'vmlinuz'), '-initrd', join(OUT, 'initrd.img'), '-append', append,
-    '-drive', `file=${img},format=raw,if=virtio${env['LNFLEET_IMAGE_DRIVE'] ?? ''}`,
+    // A throw-away copy: no host fsync for the guest's flushes (cache=unsafe).
+    '-drive', `file=${img},format=raw,if=virtio${env['LNFLEET_IMAGE_DRIVE'] ?? ',cache=unsafe'}`,
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${PEER_FWD}-:9735`, '-device', 'virtio-net-pci,netdev=n0',
   ];
   const p = spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -215,6 +221,10 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     stop();
+    // The copy holds the board key and 3 GB; the logs stay for reading.
+    if (guest.exitCode === null && guest.signalCode === null) await once(guest, 'exit');
+    rmSync(img, { force: true });
+    log(`removed ${img}; logs stay in ${dir}`);
   }
 }
 

@@ -2,7 +2,8 @@
 // included) with one front and a scripted peer. (1) We open to the peer and `lnfleet close --force`: our
 // commitment confirms, and once the peer's to_self_delay (144 blocks) has passed our to_local is swept by a
 // transaction paying an address of our wallet. (2) The peer opens to us with a push and broadcasts its own
-// commitment (built from its ledger): our to_remote is swept to our wallet at once.
+// commitment (built from its ledger): our to_remote is swept to our wallet at once. (3) The peer broadcasts a
+// commitment it has revoked: the penalty takes its to_local, and our to_remote is swept, all to our wallet.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -13,7 +14,7 @@ import { startFront, type FrontHandle } from '../../src/front/index.js';
 import type { BackendHandle } from '../../src/back/index.js';
 import type { OnchainInfo } from '../../src/back/channels/onchain.js';
 import { captureLogger, frontConfig, waitFor } from '../helpers/cluster-fixtures.js';
-import { ScriptedPeer } from '../helpers/scripted-peer.js';
+import { ScriptedPeer, preimagePair } from '../helpers/scripted-peer.js';
 import { startTestBackend } from '../back/setup.js';
 import { eventually } from '../helpers/wait.js';
 import { makeChannelCommands } from '../../src/cli/channels.js';
@@ -122,4 +123,34 @@ test('the peer force closes: our to_remote is swept to our wallet at once', asyn
   await chain.mine(1);
   const value = await assertSweptToWallet(backend, 'toRemote');
   assert.ok(value > 115_000n && value < 120_000n, `swept ${value} sat of the 120000 sat pushed to us (less the fee)`);
+});
+
+test('the peer broadcasts a revoked commitment: the penalty sweeps its to_local and we sweep our to_remote', async (t) => {
+  const { backend, front } = await cluster(t);
+  const peer = await ScriptedPeer.connect(front.peerPort, backend.nodeId);
+  t.after(() => peer.destroy());
+  const added: bigint[] = [];
+  backend.onChannelEvent((_c, e) => { if ((e as { kind: string }).kind === 'htlcAdded') added.push((e as { id: bigint }).id); });
+  peer.sendOpenChannel({ fundingSat: 500_000n, pushMsat: 120_000_000n });
+  await peer.acceptAndFund(chain);
+  await chain.mine(3);
+  await peer.exchangeChannelReady();
+  await eventually('channel normal', () => (backend.channels()[0]?.phase === 'normal' ? true : undefined), 10_000);
+  await caughtUp(backend);
+  // The peer's commitment 0, then a full commitment round: the peer revokes it.
+  const revoked = localCommitmentTx(peer.c!, peer.secrets).raw;
+  peer.addHtlc(30_000_000n, preimagePair().hash);
+  await peer.signAndSettle();
+  await eventually('the HTLC is irrevocably committed (the revocation was processed)', () => (added.length === 1 ? true : undefined), 10_000);
+
+  await chain.source.rpc.call('sendrawtransaction', [Buffer.from(revoked).toString('hex')]);
+  await chain.mine(1);
+  await caughtUp(backend);
+  assert.equal(onchain(backend)?.spend, 'revokedCommitment');
+  await eventually('penalty and to_remote sweep broadcast', async () => ((await mempool()).length === 2 ? true : undefined), 30_000);
+  await chain.mine(1);
+  const penalty = await assertSweptToWallet(backend, 'revokedToLocal');
+  assert.ok(penalty > 370_000n && penalty < 380_000n, `penalty took ${penalty} sat of the peer's 380000 sat (less the commitment and penalty fees)`);
+  const toRemote = await assertSweptToWallet(backend, 'toRemote');
+  assert.ok(toRemote > 115_000n && toRemote < 120_000n, `swept ${toRemote} sat`);
 });

@@ -64,6 +64,7 @@ import type { ChainSource } from '../chain/source.js';
 import type { PersistentPeerInfo } from './connector.js';
 import { ChannelStore } from './channels/store.js';
 import { ChannelManager, type ChannelInfo, type OpenResult } from './channels/manager.js';
+import { FeeUpdater } from './channels/fee-updates.js';
 import { createMachinePort, policyFromConfig } from './channels/machine-adapter.js';
 import { OnchainDriver } from './channels/onchain.js';
 import { deriveChannelSecrets } from '../channel/params.js';
@@ -209,6 +210,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     let gossipSync: GossipSync | undefined;
     let channels: ChannelManager<unknown> | undefined;
     let onchain: OnchainDriver | undefined;
+    let fees: FeeUpdater | undefined;
     const sb = new Switchboard(key.nodeIdHex, log.switchboard, now, {
       onPeerUp: (n, f, c) => { connector?.onPeerUp(n, f, c); channels?.onPeerUp(n); },
       onPeerDown: (n, r) => { connector?.onPeerDown(n, r); gossipSync?.peerDown(n); channels?.onPeerDown(n); },
@@ -246,7 +248,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     cleanups.push(() => clearInterval(ownTimer));
     // Chain watcher (spends, blocks, reorgs) and daily stale pruning; removals go to every front.
     store.onChannelRemoved = (scid) => gossip.channelRemoved(scid);
-    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs, onBlock: (h) => { channels?.onBlock(h); void onchain?.onBlock(h); } });
+    const timers = startChainTimers({ store, chain: chain.source, log: log.gossip, now, pollMs: opts.chainPollMs, onBlock: (h) => { channels?.onBlock(h); void onchain?.onBlock(h); void fees?.onBlock(h); } });
     cleanups.push(() => timers.stop());
     log.gossip.info({ path: graphPath, ...store.counts() }, 'graph store open');
 
@@ -281,6 +283,9 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     cleanups.push(() => driver.stop());
     manager.onchainInfo = (id) => driver.info(id);
     cleanups.push(() => manager.stop());
+    fees = new FeeUpdater({ channels: () => manager.list(), command: (id, input) => manager.command(id, input), bounds: { minPerKw: policy.minFeeratePerKw, maxPerKw: policy.maxFeeratePerKw }, log: log8.child({ component: 'fees' }),
+      feerate: async () => (wallet === undefined ? v['channels.fee-floor'] : wallet.feeratePerKw()) });
+    if (wallet !== undefined) void fees.onBlock(0);
     void manager.resume().catch((e: unknown) => log8.warn({ err: (e as Error).message }, 'resuming pending broadcasts failed'));
     if (wallet === undefined) log8.warn('no wallet (chain.source is none): channels can be accepted but not opened');
 

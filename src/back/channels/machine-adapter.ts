@@ -10,6 +10,7 @@
  */
 import { DEFAULT_CHANNEL_POLICY } from '../../channel/constants.js';
 import { balances } from '../../channel/commitments/index.js';
+import { remoteNextView } from '../../channel/commitments/spec.js';
 import { channelPubkeys, zeroChannelSecrets } from '../../channel/params.js';
 import { p2wpkh } from '../../channel/scripts.js';
 import { txidFromHex, txidToHex } from '../../channel/tx.js';
@@ -156,6 +157,7 @@ export function createMachinePort(deps: AdapterDeps): MachinePort<ChannelState> 
       case 'addHtlc': return { kind: 'command', command: { kind: 'addHtlc', amountMsat: i.amountMsat, paymentHash: i.paymentHash, cltvExpiry: i.cltvExpiry, onionRoutingPacket: i.onion } };
       case 'fulfillHtlc': return { kind: 'command', command: { kind: 'fulfill', id: i.id, paymentPreimage: i.preimage } };
       case 'failHtlc': return { kind: 'command', command: { kind: 'fail', id: i.id, reason: i.reason } };
+      case 'updateFee': return { kind: 'command', command: { kind: 'updateFee', feeratePerKw: i.feeratePerKw } };
       case 'tick': return { kind: 'command', command: { kind: 'sign' } };
     }
     void s;
@@ -196,6 +198,6 @@ export function viewOf(s: ChannelState): ChannelView {
   const scid = 'shortChannelId' in s && s.shortChannelId !== undefined ? scidToString(s.shortChannelId) : undefined;
   return {
     ...base, channelId: c.channelId, funder: c.params.weAreFunder, capacitySat: c.params.fundingSat, localMsat: b.ourMsat, remoteMsat: b.theirMsat,
-    funding: { txid: txidToHex(c.fundingTxid), vout: c.fundingVout }, ...(scid === undefined ? {} : { shortChannelId: scid }),
+    funding: { txid: txidToHex(c.fundingTxid), vout: c.fundingVout }, feeratePerKw: remoteNextView(c).feeratePerKw, anchors: c.params.format === 'anchors', ...(scid === undefined ? {} : { shortChannelId: scid }),
   };
 }

@@ -161,9 +161,14 @@ export class ChannelManager<S> {
     this.#d.log.info({ channels: rows.length, corrupt: corrupt.length }, 'channels loaded');
   }
 
-  /** Re-sends transactions persisted as pending (after a restart). */
+  /**
+   * Re-sends transactions persisted as pending (after a restart), then looks up the depth of every watched
+   * funding output at once: one that confirmed while we were down must not wait for the next block.
+   */
   async resume(): Promise<void> {
     for (const s of this.#slots.values()) for (const p of s.env.pending) await this.#broadcast(s, p.txHex, p.what);
+    const source = this.#d.chain;
+    if (source.kind !== 'none') await Promise.all([...this.#slots.values()].map((s) => this.#lookDepth(s, source, false)));
   }
 
   /** Whether `nodeId` has channels that are not closed. */
@@ -280,7 +285,7 @@ export class ChannelManager<S> {
     const slot = this.#slots.get(id);
     if (slot === undefined) return Promise.reject(new BackendError('BACK_UNKNOWN_CHANNEL', `no channel ${id}`));
     const done = this.#enqueue(slot, input);
-    if ((input.kind === 'addHtlc' || input.kind === 'fulfillHtlc' || input.kind === 'failHtlc') && !slot.signQueued) {
+    if ((input.kind === 'addHtlc' || input.kind === 'fulfillHtlc' || input.kind === 'failHtlc' || input.kind === 'updateFee') && !slot.signQueued) {
       slot.signQueued = true;
       // Cleared just before the tick runs: a command queued after this point gets its own tick.
       slot.chain = slot.chain.then(() => { slot.signQueued = false; });
@@ -446,7 +451,11 @@ export class ChannelManager<S> {
         return;
       case 'fundTx': return this.#fund(slot, a);
       case 'broadcast': return this.#broadcast(slot, a.txHex, a.what);
-      case 'watch': return;
+      case 'watch':
+        // Looked up now, not at the next block: the output may already be confirmed (a peer's funding
+        // broadcast long ago, or blocks mined before our chain watcher's first round).
+        if (this.#d.chain.kind !== 'none') void this.#lookDepth(slot, this.#d.chain, false);
+        return;
       case 'disconnect':
         this.#d.log.info({ channel: slot.id, peer: slot.peer, reason: a.reason }, 'disconnecting the peer for a channel');
         this.#d.peers.disconnect(slot.peer, a.reason);
@@ -514,7 +523,7 @@ export class ChannelManager<S> {
    * Looks the funding depth up OUTSIDE the channel's step chain (a chain RPC must not hold up its
    * messages); only a changed depth becomes a step. One lookup per channel at a time.
    */
-  async #lookDepth(slot: Slot<S>, source: UtxoChainSource): Promise<void> {
+  async #lookDepth(slot: Slot<S>, source: UtxoChainSource, rebroadcast = true): Promise<void> {
     const w = slot.env.watch;
     if (w === undefined || slot.lookingUp) return;
     slot.lookingUp = true;
@@ -522,6 +531,7 @@ export class ChannelManager<S> {
       const out = await source.getTxOut(w.txid, w.vout);
       const depth = out?.confirmations ?? 0;
       if (depth === 0) {
+        if (!rebroadcast) return;
         slot.chain = slot.chain.then(async () => { for (const p of slot.env.pending) await this.#broadcast(slot, p.txHex, p.what); });
         return;
       }

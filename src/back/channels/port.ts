@@ -47,6 +47,8 @@ export type PortInput =
   /** Settle an HTLC the peer offered us. */
   | { readonly kind: 'fulfillHtlc'; readonly id: bigint; readonly preimage: Uint8Array }
   | { readonly kind: 'failHtlc'; readonly id: bigint; readonly reason: Uint8Array }
+  /** Propose a new commitment feerate (we are the funder); signed by the `tick` that follows. */
+  | { readonly kind: 'updateFee'; readonly feeratePerKw: number }
   /** A timer tick: send a pending commitment_signed, check timeouts. */
   | { readonly kind: 'tick' };
 
@@ -115,6 +117,10 @@ export interface ChannelView {
   readonly funder: boolean;
   /** Not closed: counts for `peer_attach_ack.hasChannels` and `channels.max-per-peer`. */
   readonly active: boolean;
+  /** Commitment feerate with every proposed update applied, sat/kw (channels with commitments). */
+  readonly feeratePerKw?: number;
+  /** The commitment format is `option_anchors` (HTLC transactions bring their own fees). */
+  readonly anchors?: boolean;
   /** Wants `block` inputs (e.g. a funding timeout to count). */
   readonly wantsBlocks?: boolean;
 }

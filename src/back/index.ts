@@ -275,6 +275,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     // BOLT 5: force closes (either side) and revoked commitments resolved on chain, swept to the wallet.
     const driver = new OnchainDriver({
       store: channelStore, chain: chain.source, wallet, channels: () => manager.machineStates(), log: log8.child({ component: 'onchain' }),
+      onClosed: (id, reason) => manager.closedOnChain(id, reason),
       secrets: (k) => { const seed = key.channelMasterSeed(); try { return deriveChannelSecrets(seed, k); } finally { seed.fill(0); } },
       feerate: async () => (wallet === undefined ? v['channels.fee-floor'] : wallet.feeratePerKw().catch(() => v['channels.fee-floor'])),
     });

@@ -66,7 +66,7 @@ class FakeWallet implements Wallet {
   async feeratePerKw(): Promise<number> { return 1000; }
 }
 
-interface Rig { chain: ScriptedChain; wallet: FakeWallet; store: ChannelStore; driver: OnchainDriver; p: Pair }
+interface Rig { chain: ScriptedChain; wallet: FakeWallet; store: ChannelStore; driver: OnchainDriver; p: Pair; closed: string[] }
 
 function driverFor(r: Omit<Rig, 'driver'>): OnchainDriver {
   const d = new OnchainDriver({
@@ -74,6 +74,7 @@ function driverFor(r: Omit<Rig, 'driver'>): OnchainDriver {
     // A fresh copy each call: the driver zeroes what it is given.
     secrets: () => structuredClone(r.p.sa),
     channels: () => [{ id: 1, keyIndex: 7n, state: { kind: 'closing', commitments: r.p.a, keyIndex: 7n } }],
+    onClosed: (id, reason) => r.closed.push(`${id} ${reason}`),
   });
   d.load();
   return d;
@@ -85,7 +86,7 @@ function rig(p: Pair): Rig {
   const store = ChannelStore.open(':memory:');
   // The resolver table references the channels table: one channel row with local id 1.
   store.insert({ temporaryChannelId: new Uint8Array(32), peer: new Uint8Array(33).fill(2), keyIndex: 7n, phase: 'closing', state: {} });
-  const r = { chain, wallet, store, p };
+  const r = { chain, wallet, store, p, closed: [] as string[] };
   return { ...r, driver: driverFor(r) };
 }
 
@@ -131,8 +132,10 @@ test('onchain driver: our force close — to_local swept after to_self_delay, st
   assert.equal(i.closingHeight, closeHeight);
   assert.ok(i.outputs?.some((o) => o.role === 'localToLocal'), 'to_local tracked');
   assert.equal(r.wallet.sent.length, 0, 'nothing to claim before the CSV delay');
+  assert.deepEqual(r.closed, [`1 funding spent by ${i.closingTxid} (localCommitment)`], 'the manager is told once');
   // A restart: a new driver loaded from the same database continues where the old one stopped.
   r.driver = driverFor(r);
+  assert.equal(r.closed.length, 2, 'told again at load');
   const waited = await mineUntilBroadcast(r, DELAY + 5);
   // CSV: the claim is valid once the commitment has DELAY confirmations (it has 1 in its own block).
   assert.equal(waited, DELAY - 1, 'broadcast in the first block where the CSV delay allows it');

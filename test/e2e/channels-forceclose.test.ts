@@ -119,6 +119,8 @@ test('the peer force closes: our to_remote is swept to our wallet at once', asyn
   await chain.mine(1);
   await caughtUp(backend);
   assert.equal(onchain(backend)?.spend, 'remoteCommitment');
+  assert.match(backend.channels()[0]!.closedReason ?? '', /funding spent by .* \(remoteCommitment\)/);
+  await assert.rejects(backend.channelCommand(1, { kind: 'tick' }), /closed on chain/, 'no more commands');
   await eventually('to_remote sweep broadcast', async () => ((await mempool()).length === 1 ? true : undefined), 30_000);
   await chain.mine(1);
   const value = await assertSweptToWallet(backend, 'toRemote');

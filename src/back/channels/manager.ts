@@ -100,6 +100,8 @@ interface Slot<S> {
   closedReason: string | undefined;
   /** A `tick` (sign) is queued behind pending commands. */
   signQueued: boolean;
+  /** Its funding output was spent on chain (`closedOnChain`): no more peer messages or commands. */
+  onchainClosed?: string;
   /** Funding depth last given to the machine (in memory: after a restart it is given again once). */
   lastDepth: number | undefined;
   /** A depth lookup is running. */
@@ -246,7 +248,24 @@ export class ChannelManager<S> {
       this.#refuse(nodeId, unhex(id), 'unknown channel');
       return;
     }
+    if (slot.onchainClosed !== undefined) {
+      this.#refuse(nodeId, unhex(id), `channel closed on chain: ${slot.onchainClosed}`);
+      return;
+    }
     this.#enqueue(slot, { kind: 'message', message });
+  }
+
+  /**
+   * The on-chain driver (`./onchain.ts`) saw the funding output spent: BOLT 5 says fail the channel, so
+   * from now on its peer messages are answered with `error` and commands refused (in memory: the driver
+   * calls this again at every start for channels it is resolving).
+   */
+  closedOnChain(id: number, reason: string): void {
+    const slot = this.#slots.get(id);
+    if (slot === undefined || slot.onchainClosed !== undefined) return;
+    slot.onchainClosed = reason;
+    slot.closedReason ??= reason;
+    this.#d.log.info({ channel: id, channelId: slot.channelId, reason }, 'channel closed on chain');
   }
 
   /** Opens a channel to a connected peer; resolves once the funding transaction is broadcast. */
@@ -284,6 +303,7 @@ export class ChannelManager<S> {
   command(id: number, input: PortInput): Promise<void> {
     const slot = this.#slots.get(id);
     if (slot === undefined) return Promise.reject(new BackendError('BACK_UNKNOWN_CHANNEL', `no channel ${id}`));
+    if (slot.onchainClosed !== undefined) return Promise.reject(new BackendError('BACK_CHANNEL_FAILED', `channel ${id} is closed on chain: ${slot.onchainClosed}`));
     const done = this.#enqueue(slot, input);
     if ((input.kind === 'addHtlc' || input.kind === 'fulfillHtlc' || input.kind === 'failHtlc' || input.kind === 'updateFee') && !slot.signQueued) {
       slot.signQueued = true;

@@ -21,8 +21,9 @@
  * Spec: https://github.com/lightning/bolts/blob/master/05-onchain.md
  * Does not: see spends in the mempool (only confirmed ones), fund anchors HTLC transactions
  * (`needsFeeInputs`: logged, our channels are opened without anchors), spend anchors (CPFP), relay
- * `preimageFound`/`htlcFailed` upstream (logged; there is no relay layer yet), or tell the channel
- * machine that the peer closed (it keeps its phase; the listing's `onchain` field says what happened).
+ * `preimageFound`/`htlcFailed` upstream (logged; there is no relay layer yet), or change the channel
+ * machine's state (it keeps its phase; `onClosed` lets the manager stop the channel, and the listing's
+ * `onchain` field says what happened).
  */
 import type { Logger } from '../../log.js';
 import type { ChainSource, UtxoChainSource } from '../../chain/source.js';
@@ -65,6 +66,8 @@ export interface OnchainDeps {
   readonly channels: () => readonly ChainChannel[];
   readonly feerate: () => Promise<number>;
   readonly log: Logger;
+  /** The channel's funding output was spent (BOLT 5: fail the channel); also called at `load` for those resolving. */
+  readonly onClosed?: (channel: number, reason: string) => void;
 }
 
 /** The persisted record of one channel (plain data, `encodeState`). */
@@ -125,7 +128,11 @@ export class OnchainDriver {
   load(): void {
     const { records, corrupt } = this.#d.store.loadResolvers();
     for (const c of corrupt) this.#d.log.error({ channel: c.channel, err: c.error.message }, 'on-chain resolver unreadable: not driven');
-    for (const r of records) this.#records.set(r.channel, r.record as ResolverRecord);
+    for (const r of records) {
+      const rec = r.record as ResolverRecord;
+      this.#records.set(r.channel, rec);
+      if (rec.resolver.phase !== 'watching') this.#d.onClosed?.(r.channel, `funding spent by ${txidToHex(rec.resolver.closing.txid)} (${rec.resolver.closing.spend.kind})`);
+    }
   }
 
   /** A new best block `height`: every channel catches up to it (rounds run one after another). */
@@ -299,6 +306,7 @@ export class OnchainDriver {
     switch (a.type) {
       case 'channelClosed':
         log.info({ channel: ch.id, spend: a.spend.kind, closingTxid: txidToHex(a.closingTxid) }, 'channel funding spent on chain: resolving (BOLT 5)');
+        this.#d.onClosed?.(ch.id, `funding spent by ${txidToHex(a.closingTxid)} (${a.spend.kind})`);
         return;
       case 'watchOutpoint':
         return; // every block is scanned for the tracked outputs

@@ -62,6 +62,17 @@ umount_all() {
   MOUNTED=()
 }
 trap umount_all EXIT
+# Removes a work tree. A build killed mid-chroot (SIGKILL skips the trap) leaves /proc, /sys and a bind
+# mount of the host's /dev below it, and a plain rm -rf would delete the host's device nodes through
+# it: unmount whatever is still mounted below the tree first, and never cross into another file system.
+clear_tree() {
+  local d m
+  for d in "$@"; do
+    [ -e "$d" ] || continue
+    for m in $(awk -v p="$d/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m" || true; done
+    rm -rf --one-file-system "$d"
+  done
+}
 in_root() { local r=$1; shift; LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive chroot "$r" "$@"; }
 # No daemon may start inside the build root (keepalived, nftables would act on the build host).
 block_daemons() { printf '#!/bin/sh\nexit 101\n' > "$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"; }
@@ -103,7 +114,7 @@ else
   # The debootstrap result has its own cache, so a failing package list does not redo the slow part.
   DEB_KEY=$(printf '%s\n' "$SUITE" "$ARCH" "$MIRROR" "debootstrap-v1" | sha256sum | cut -c1-16)
   DEB_TAR=$CACHE/debootstrap-$DEB_KEY.tar
-  rm -rf "$WORK/base"
+  clear_tree "$WORK/base"
   if [ -f "$DEB_TAR" ]; then
     say "debootstrap result cached ($DEB_TAR)"
     mkdir -p "$WORK/base"
@@ -129,7 +140,7 @@ else
   rm -rf "$WORK/base/var/lib/apt/lists/"*
   say "caching base as $BASE_TAR"
   tar --numeric-owner --xattrs -C "$WORK/base" -cf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
-  rm -rf "$WORK/base"
+  clear_tree "$WORK/base"
   done_stage "built"
 fi
 
@@ -141,7 +152,7 @@ if [ -f "$MOD_TAR" ]; then
   done_stage "cached"
 else
   B=$WORK/builder
-  rm -rf "$B"; mkdir -p "$B"
+  clear_tree "$B"; mkdir -p "$B"
   tar --numeric-owner -C "$B" -xf "$BASE_TAR"
   cp /etc/resolv.conf "$B/etc/resolv.conf"
   # npm inside the root needs the build host's CA bundle to reach the registry (build only, never shipped).
@@ -172,14 +183,14 @@ else
   done
   umount_all
   tar --numeric-owner -C "$B/build" -cf "$MOD_TAR.tmp" node_modules && mv "$MOD_TAR.tmp" "$MOD_TAR"
-  rm -rf "$B"
+  clear_tree "$B"
   done_stage "built"
 fi
 
 # ── 5 assemble ───────────────────────────────────────────────────────────────────────────────────
 stage assemble "root tree: lnfleet, units, user, first boot"
 R=$WORK/root
-rm -rf "$R" "$WORK/bootfs"; mkdir -p "$R" "$WORK/bootfs"
+clear_tree "$R" "$WORK/bootfs"; mkdir -p "$R" "$WORK/bootfs"
 tar --numeric-owner --xattrs -C "$R" -xf "$BASE_TAR"
 mkdir -p "$R/opt/lnfleet/dist"
 cp -a "$REPO/dist/src" "$R/opt/lnfleet/dist/"

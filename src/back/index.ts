@@ -276,6 +276,7 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const driver = new OnchainDriver({
       store: channelStore, chain: chain.source, wallet, channels: () => manager.machineStates(), log: log8.child({ component: 'onchain' }),
       onClosed: (id, reason) => manager.closedOnChain(id, reason),
+      onResolved: (id) => { void manager.resolvedOnChain(id); },
       secrets: (k) => { const seed = key.channelMasterSeed(); try { return deriveChannelSecrets(seed, k); } finally { seed.fill(0); } },
       feerate: async () => (wallet === undefined ? v['channels.fee-floor'] : wallet.feeratePerKw().catch(() => v['channels.fee-floor'])),
     });

@@ -75,6 +75,7 @@ function driverFor(r: Omit<Rig, 'driver'>): OnchainDriver {
     secrets: () => structuredClone(r.p.sa),
     channels: () => [{ id: 1, keyIndex: 7n, state: { kind: 'closing', commitments: r.p.a, keyIndex: 7n } }],
     onClosed: (id, reason) => r.closed.push(`${id} ${reason}`),
+    onResolved: (id) => r.closed.push(`${id} resolved`),
   });
   d.load();
   return d;
@@ -145,6 +146,7 @@ test('onchain driver: our force close — to_local swept after to_self_delay, st
   assert.equal(info(r).outputs?.find((o) => o.role === 'localToLocal')?.status, 'spent');
   for (let k = 0; k < 100 && info(r).phase !== 'done'; k++) await mine(r);
   assert.equal(info(r).phase, 'done');
+  assert.equal(r.closed.at(-1), '1 resolved', 'the machine is told the channel is over');
   r.store.close();
 });
 

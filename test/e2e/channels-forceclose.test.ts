@@ -125,6 +125,9 @@ test('the peer force closes: our to_remote is swept to our wallet at once', asyn
   await chain.mine(1);
   const value = await assertSweptToWallet(backend, 'toRemote');
   assert.ok(value > 115_000n && value < 120_000n, `swept ${value} sat of the 120000 sat pushed to us (less the fee)`);
+  // 100 blocks deep: resolved for good, the channel machine closes.
+  await chain.mine(100);
+  await eventually('resolved and closed', () => (onchain(backend)?.phase === 'done' && backend.channels()[0]?.phase === 'closed' ? true : undefined), 30_000);
 });
 
 test('the peer broadcasts a revoked commitment: the penalty sweeps its to_local and we sweep our to_remote', async (t) => {

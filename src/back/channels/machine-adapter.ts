@@ -159,6 +159,7 @@ export function createMachinePort(deps: AdapterDeps): MachinePort<ChannelState> 
       case 'failHtlc': return { kind: 'command', command: { kind: 'fail', id: i.id, reason: i.reason } };
       case 'updateFee': return { kind: 'command', command: { kind: 'updateFee', feeratePerKw: i.feeratePerKw } };
       case 'tick': return { kind: 'command', command: { kind: 'sign' } };
+      case 'onchainResolved': return { kind: 'onchainResolved' };
     }
     void s;
   };

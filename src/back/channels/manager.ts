@@ -268,6 +268,13 @@ export class ChannelManager<S> {
     this.#d.log.info({ channel: id, channelId: slot.channelId, reason }, 'channel closed on chain');
   }
 
+  /** The on-chain driver is done with the channel's funding spend: its machine closes (idempotent). */
+  resolvedOnChain(id: number): Promise<void> {
+    const slot = this.#slots.get(id);
+    if (slot === undefined || !this.#d.port.view(slot.env.machine).active) return Promise.resolve();
+    return this.#enqueue(slot, { kind: 'onchainResolved' });
+  }
+
   /** Opens a channel to a connected peer; resolves once the funding transaction is broadcast. */
   async open(req: { nodeId: string; sats: bigint; pushMsat: bigint; announce: boolean }): Promise<OpenResult> {
     if (this.#d.wallet === undefined) throw new BackendError('BACK_NO_WALLET', noWalletError().message);

@@ -68,6 +68,8 @@ export interface OnchainDeps {
   readonly log: Logger;
   /** The channel's funding output was spent (BOLT 5: fail the channel); also called at `load` for those resolving. */
   readonly onClosed?: (channel: number, reason: string) => void;
+  /** Every output is irrevocably resolved (the machine closes); also called at `load` for those done. */
+  readonly onResolved?: (channel: number) => void;
 }
 
 /** The persisted record of one channel (plain data, `encodeState`). */
@@ -132,6 +134,7 @@ export class OnchainDriver {
       const rec = r.record as ResolverRecord;
       this.#records.set(r.channel, rec);
       if (rec.resolver.phase !== 'watching') this.#d.onClosed?.(r.channel, `funding spent by ${txidToHex(rec.resolver.closing.txid)} (${rec.resolver.closing.spend.kind})`);
+      if (rec.resolver.phase === 'done') this.#d.onResolved?.(r.channel);
     }
   }
 
@@ -338,6 +341,7 @@ export class OnchainDriver {
         return;
       case 'done':
         log.info({ channel: ch.id }, 'channel fully resolved on chain');
+        this.#d.onResolved?.(ch.id);
         return;
     }
   }

@@ -50,7 +50,9 @@ export type PortInput =
   /** Propose a new commitment feerate (we are the funder); signed by the `tick` that follows. */
   | { readonly kind: 'updateFee'; readonly feeratePerKw: number }
   /** A timer tick: send a pending commitment_signed, check timeouts. */
-  | { readonly kind: 'tick' };
+  | { readonly kind: 'tick' }
+  /** The on-chain resolver (`./onchain.ts`) is done with the funding spend: the channel is over. */
+  | { readonly kind: 'onchainResolved' };
 
 /** What a machine asks the manager to do, in order, after its new state is persisted. */
 export type PortAction =

@@ -12,7 +12,7 @@ import { parseTransaction, type Block, type Tx } from '../../src/chain/bitcoin.j
 import type { UtxoChainSource } from '../../src/chain/source.js';
 import type { Wallet } from '../../src/chain/wallet.js';
 import { localCommitmentTx } from '../../src/channel/commitments/index.js';
-import { parseTx, txid, txidToHex, type Transaction } from '../../src/channel/tx.js';
+import { parseTx, serializeTx, txid, txidToHex, type Transaction } from '../../src/channel/tx.js';
 import { ChannelStore } from '../../src/back/channels/store.js';
 import { OnchainDriver, type OnchainInfo } from '../../src/back/channels/onchain.js';
 import { createLogger } from '../../src/log.js';
@@ -68,12 +68,12 @@ class FakeWallet implements Wallet {
 
 interface Rig { chain: ScriptedChain; wallet: FakeWallet; store: ChannelStore; driver: OnchainDriver; p: Pair; closed: string[] }
 
-function driverFor(r: Omit<Rig, 'driver'>): OnchainDriver {
+function driverFor(r: Omit<Rig, 'driver'>, state?: () => unknown): OnchainDriver {
   const d = new OnchainDriver({
     store: r.store, chain: r.chain, wallet: r.wallet, feerate: async () => 1000, log: createLogger('test', 'silent'),
     // A fresh copy each call: the driver zeroes what it is given.
     secrets: () => structuredClone(r.p.sa),
-    channels: () => [{ id: 1, keyIndex: 7n, state: { kind: 'closing', commitments: r.p.a, keyIndex: 7n } }],
+    channels: () => [{ id: 1, keyIndex: 7n, state: state?.() ?? { kind: 'closing', reason: { kind: 'localForce', why: 'test' }, broadcast: [], commitments: r.p.a, keyIndex: 7n } }],
     onClosed: (id, reason) => r.closed.push(`${id} ${reason}`),
     onResolved: (id) => r.closed.push(`${id} resolved`),
   });
@@ -187,5 +187,26 @@ test('onchain driver: a revoked commitment of the peer — to_local and HTLC out
   assert.deepEqual(kinds, ['revokedHtlc', 'revokedHtlc', 'revokedToLocal', 'toRemote'], 'HTLCs recognised from the remembered history');
   assert.equal(r.wallet.sent.length, 4, 'every output claimed at once');
   for (const claim of r.wallet.sent) assertSweeps(claim, parent);
+  r.store.close();
+});
+
+test('onchain driver: a mutual close we broadcast is recognised from its scripts (no lost-funds warning) and ends done', async () => {
+  const p = openPair({ b: { toSelfDelay: DELAY } });
+  const r = rig(p);
+  const ourScript = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(1));
+  const theirScript = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(2));
+  const closing = serializeTx({
+    version: 2, locktime: 0,
+    inputs: [{ txid: p.a.fundingTxid, vout: p.a.fundingVout, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [new Uint8Array(72), new Uint8Array(72)] }],
+    outputs: [{ value: 790_000n, script: ourScript }, { value: 200_000n, script: theirScript }],
+  });
+  r.driver = driverFor(r, () => ({ kind: 'closing', reason: { kind: 'mutual' }, broadcast: [closing], commitments: p.a, keyIndex: 7n }));
+  await r.driver.onBlock(START);
+  await mine(r, [closing]);
+  assert.equal(info(r).spend, 'mutualClose');
+  assert.deepEqual(info(r).warnings, []);
+  assert.equal(r.wallet.sent.length, 0, 'nothing to claim');
+  for (let k = 0; k < 101 && info(r).phase !== 'done'; k++) await mine(r);
+  assert.equal(info(r).phase, 'done');
   r.store.close();
 });

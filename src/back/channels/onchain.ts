@@ -31,10 +31,10 @@ import type { Tx } from '../../chain/bitcoin.js';
 import type { Wallet } from '../../chain/wallet.js';
 import type { ChannelState } from '../../channel/machine/types.js';
 import { zeroChannelSecrets, type ChannelSecrets } from '../../channel/params.js';
-import { serializeTx, txidFromHex, txidToHex, type Transaction } from '../../channel/tx.js';
+import { parseTx, serializeTx, txidFromHex, txidToHex, type Transaction } from '../../channel/tx.js';
 import {
   hexOf, initialResolverState, onchainChannelFromLedger, resolverStep, sameBytes, sameOutpoint,
-  type HtlcInfo, type OnchainChannel, type Outpoint, type ResolveContext, type ResolverAction, type ResolverEvent, type ResolverState,
+  type HtlcInfo, type OnchainChannel, type ShutdownScripts, type Outpoint, type ResolveContext, type ResolverAction, type ResolverEvent, type ResolverState,
 } from '../../channel/onchain/index.js';
 import type { ChannelStore } from './store.js';
 
@@ -80,6 +80,8 @@ interface ResolverRecord {
   /** Hashes of the last scanned blocks, `[height, hash]`, oldest first. */
   readonly hashes: readonly (readonly [number, string])[];
   readonly htlcHistory: readonly HtlcInfo[];
+  /** Both shutdown scripts once the machine had them (a mutual close is recognised by them). */
+  readonly shutdown?: ShutdownScripts;
   readonly warnings: readonly string[];
 }
 
@@ -103,12 +105,27 @@ function rawOf(tx: Tx): Uint8Array {
   return serializeTx(t, tx.hasWitness);
 }
 
-/** The machine state's ledger and shutdown scripts, if it has a ledger. */
-function ledgerOf(state: unknown): { c: Extract<ChannelState, { commitments: unknown }>['commitments']; shutdown?: { local: Uint8Array; remote: Uint8Array } } | undefined {
+/** `OP_RETURN`, which a closing transaction may carry instead of a dust output. */
+const OP_RETURN = 0x6a;
+
+/** The scripts a mutual close we broadcast pays (both shutdown scripts, or the one above dust). */
+function closingScripts(txs: readonly Uint8Array[]): ShutdownScripts | undefined {
+  const scripts: Uint8Array[] = [];
+  for (const raw of txs) {
+    for (const o of parseTx(raw).outputs) if (o.script[0] !== OP_RETURN && !scripts.some((x) => sameBytes(x, o.script))) scripts.push(o.script);
+  }
+  if (scripts.length === 0 || scripts.length > 2) return undefined;
+  return { local: scripts[0]!, remote: scripts[1] ?? scripts[0]! };
+}
+
+/** The machine state's ledger and shutdown scripts (from `shutdown`/`negotiating`, or a mutual close's transactions). */
+function ledgerOf(state: unknown): { c: Extract<ChannelState, { commitments: unknown }>['commitments']; shutdown?: ShutdownScripts } | undefined {
   const s = state as ChannelState;
   if (!('commitments' in s)) return undefined;
   const sh = 'shutdown' in s ? s.shutdown : undefined;
-  return { c: s.commitments, ...(sh?.remoteScript === undefined ? {} : { shutdown: { local: sh.localScript, remote: sh.remoteScript } }) };
+  const shutdown = sh?.remoteScript !== undefined ? { local: sh.localScript, remote: sh.remoteScript }
+    : s.kind === 'closing' && s.reason.kind === 'mutual' ? closingScripts(s.broadcast) : undefined;
+  return { c: s.commitments, ...(shutdown === undefined ? {} : { shutdown }) };
 }
 
 const outpointText = (o: Outpoint): string => `${txidToHex(o.txid)}:${o.vout}`;
@@ -188,7 +205,7 @@ export class OnchainDriver {
       this.#save(ch.id, rec);
     }
     if (rec.resolver.phase === 'done') return;
-    if (ledger !== undefined && rec.snapshot === undefined) rec = this.#remember(ch.id, rec, ledger.c);
+    if (ledger !== undefined && rec.snapshot === undefined) rec = this.#remember(ch.id, rec, ledger.c, ledger.shutdown);
     rec = await this.#checkReorg(source, ch, rec);
     const until = Math.min(height, rec.resolver.tip + MAX_BLOCKS_PER_ROUND);
     for (let h = rec.resolver.tip + 1; h <= until; h++) {
@@ -202,8 +219,13 @@ export class OnchainDriver {
     }
   }
 
-  /** Adds the HTLCs of the peer's commitments (hash, expiry) to the history kept for revoked outputs. */
-  #remember(id: number, rec: ResolverRecord, c: NonNullable<ReturnType<typeof ledgerOf>>['c']): ResolverRecord {
+  /** Adds the HTLCs of the peer's commitments (hash, expiry) to the history kept for revoked outputs; keeps the shutdown scripts. */
+  #remember(id: number, rec0: ResolverRecord, c: NonNullable<ReturnType<typeof ledgerOf>>['c'], shutdown: ShutdownScripts | undefined): ResolverRecord {
+    let rec = rec0;
+    if (shutdown !== undefined && (rec.shutdown === undefined || !sameBytes(rec.shutdown.local, shutdown.local) || !sameBytes(rec.shutdown.remote, shutdown.remote))) {
+      rec = { ...rec, shutdown };
+      this.#save(id, rec);
+    }
     const specs = [c.remoteCommit.spec, ...(c.nextRemote.kind === 'waitingForRevocation' ? [c.nextRemote.commit.spec] : [])];
     const known = new Set(rec.htlcHistory.map((h) => `${hexOf(h.paymentHash)}/${h.cltvExpiry}`));
     const added: HtlcInfo[] = [];
@@ -269,7 +291,8 @@ export class OnchainDriver {
     const sweepScript = rec.sweepScript ?? await this.#d.wallet.newScript();
     const secrets = this.#d.secrets(ch.keyIndex);
     try {
-      const snapshot = onchainChannelFromLedger(ledger.c, secrets, { remoteHtlcHistory: rec.htlcHistory, ...(ledger.shutdown === undefined ? {} : { shutdown: ledger.shutdown }) });
+      const shutdown = ledger.shutdown ?? rec.shutdown;
+      const snapshot = onchainChannelFromLedger(ledger.c, secrets, { remoteHtlcHistory: rec.htlcHistory, ...(shutdown === undefined ? {} : { shutdown }) });
       const next: ResolverRecord = { ...rec, snapshot, sweepScript };
       this.#save(ch.id, next);
       return next;

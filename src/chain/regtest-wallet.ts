@@ -10,7 +10,7 @@
  * Wallet methods served (Core's shapes): `getnewaddress`, `getaddressinfo`, `fundrawtransaction`
  * (`feeRate` in BTC/kvB, inputs locked), `signrawtransactionwithwallet`, `lockunspent`, `getbalance`,
  * `sendrawtransaction` (mempool-checked, RPC_VERIFY_REJECTED -26 when bcoin drops it; the wallet's own
- * outputs become spendable coins), `estimatesmartfee` (Core's "no estimate" answer: `errors`, no `feerate`).
+ * outputs become spendable coins), `estimatesmartfee` (Core's "no estimate" answer: `errors`, no `feerate`; tests may set an estimate).
  *
  * Keys are P2WPKH (segwit), held in memory. Test and demo use only: bcoin is a devDependency.
  * Does not: persist, rescan, or handle more than one wallet.
@@ -91,6 +91,11 @@ export class RegtestWallet {
   readonly #locked = new Map<string, RegtestCoin>();
   readonly #call: (method: string, params: unknown[]) => Promise<unknown>;
   readonly #tip: () => Promise<number>;
+  /**
+   * Tests only: what `estimatesmartfee` answers, sat/kvB (undefined: Core's "no estimate" answer, so the
+   * caller's floor applies). Lets a test move the fee estimate the node sees.
+   */
+  feeEstimateSatPerKvB: number | undefined;
   /** The key coinbases are mined to. */
   readonly miner: BcoinKeyRing;
   readonly minerAddress: string;
@@ -180,7 +185,9 @@ export class RegtestWallet {
       return { address, scriptPubKey: script, ismine: true, iswitness: true };
     },
     getbalance: async () => Number((await this.#spendable()).reduce((a, c) => a + c.value, 0n)) / 1e8,
-    estimatesmartfee: async ([target]) => ({ errors: ['Insufficient data or no feerate found'], blocks: Number(target) }),
+    estimatesmartfee: async ([target]) => (this.feeEstimateSatPerKvB === undefined
+      ? { errors: ['Insufficient data or no feerate found'], blocks: Number(target) }
+      : { feerate: this.feeEstimateSatPerKvB / 1e8, blocks: Number(target) }),
     fundrawtransaction: async ([hex, options]) => this.#fund(String(hex), options),
     signrawtransactionwithwallet: async ([hex]) => this.#sign(String(hex)),
     lockunspent: async ([unlock, outputs]) => {

@@ -169,7 +169,7 @@ export class BitcoindWallet implements Wallet {
     try {
       const r = asObject(await this.#rpc.call('estimatesmartfee', [this.#opts.confTarget]), 'estimatesmartfee');
       // Core omits `feerate` (and sets `errors`) when it has no estimate yet: fall back to the floor.
-      if (typeof r.feerate === 'number' && r.feerate > 0) estimate = Math.ceil((r.feerate * SAT_PER_BTC) / WU_PER_VBYTE); // BTC/kvB → sat/kvB → sat/kw
+      if (typeof r.feerate === 'number' && r.feerate > 0) estimate = Math.ceil(Math.round(r.feerate * SAT_PER_BTC) / WU_PER_VBYTE); // BTC/kvB (8 decimals, so whole sat/kvB) → sat/kw
     } catch (e) {
       wrap(e, 'fee estimation');
     }

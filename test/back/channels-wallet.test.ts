@@ -63,6 +63,8 @@ test('wallet: feerate from estimatesmartfee (BTC/kvB → sat/kw) with the floor;
   } } as unknown as JsonRpcClient;
   const w = new BitcoindWallet(rpc, OPTS);
   assert.equal(await w.feeratePerKw(), 5000, '0.0002 BTC/kvB = 20 sat/vB = 5000 sat/kw');
+  answer = { feerate: 0.00008, blocks: 6 };
+  assert.equal(await w.feeratePerKw(), 2000, 'BTC rounded to whole sat/kvB first: 0.00008 × 1e8 is 8000.000000000001 in floating point');
   answer = { feerate: 0.000001, blocks: 6 };
   assert.equal(await w.feeratePerKw(), 253, 'below the floor');
   answer = { errors: ['Insufficient data'], blocks: 6 };

@@ -12,7 +12,8 @@
  *  - mutual close started by LDK confirms on chain;
  *  - force close by LDK and by us: a commitment confirms and LDK sweeps its output exactly when it
  *    matures (our sweep of our own output is not checked here yet);
- *  - we open a channel to LDK (funded from the regtest wallet), it becomes usable, and we close it.
+ *  - we open a channel to LDK (funded from the regtest wallet), it becomes usable, the chain's fee
+ *    estimate rises and our update_fee moves LDK's channel feerate to it, and we close it.
  *
  * Timeouts only bound waits; nothing asserts on durations.
  */
@@ -44,7 +45,7 @@ interface PeerRow { nodeId: string; state: string; front?: string }
 interface ChannelRow {
   id: number; channelId?: string; temporaryChannelId: string; peer: string; peerConnected: boolean; phase: string;
   capacitySat?: string; localMsat?: string; remoteMsat?: string; funding?: { txid: string; vout: number };
-  funder: boolean; active: boolean; closedReason?: string; fault?: string;
+  funder: boolean; active: boolean; closedReason?: string; fault?: string; feeratePerKw?: number;
 }
 /** Channel size of every open here, sat, and what the opener pushes to the other side, msat. */
 const CAPACITY_SATS = 400_000n;
@@ -58,10 +59,8 @@ const ANTI_REORG_DELAY = 6;
 /** to_self_delay each side imposes on the other: lnfleet's `channels.to-self-delay` and LDK's default. */
 const TO_SELF_DELAY = 144;
 const RAISED_FEE_RATE = 1_000;
-/** Blocks mined beyond minimum_depth if channel_ready is slow (see `ldkOpens`), and the wait before each. */
-const EXTRA_BLOCKS = 3;
-/** Longer than the backend's chain poll interval (DEFAULT_POLL_INTERVAL_MS, 5 s), with slack. */
-const READY_WAIT_MS = 8_000;
+/** The chain's fee estimate once we raise it, sat/kvB (= 2 000 sat/kw: far past our 25 % band from the floor). */
+const RAISED_ESTIMATE_SAT_PER_KVB = 8_000;
 
 describe('LDK channels with a dev cluster on the embedded regtest chain', () => {
   let dir: string;
@@ -101,19 +100,8 @@ describe('LDK channels with a dev cluster on the embedded regtest chain', () => 
     const pending = outcome;
     await rt.settle();
     await rt.mine(LNFLEET_MIN_DEPTH);
-    // The backend learns depths from new blocks, and its chain watcher starts at the tip on its first
-    // round (one poll interval after start): a funding confirmed wholly before that round is seen at
-    // the next block. A real chain keeps making blocks; here one more is mined per wait, a few at most.
-    const ready = isEvent('channelReady', (e) => e.channelId === pending.channelId);
-    for (let extra = 0; ; extra++) {
-      try {
-        await a.waitForEvent('channelReady', ready, extra < EXTRA_BLOCKS ? READY_WAIT_MS : WAIT_MS);
-        break;
-      } catch (e) {
-        if (extra >= EXTRA_BLOCKS) throw e;
-        await rt.mine(1);
-      }
-    }
+    // No extra blocks: the backend looks a funding output up on every chain round and when its watch starts.
+    await a.waitForEvent('channelReady', isEvent('channelReady', (e) => e.channelId === pending.channelId), WAIT_MS);
     const mine = await usable(a, pending.channelId);
     const ours = await ourPhase(pending.channelId, 'normal');
     assert.deepEqual(ours.funding, { txid: pending.fundingTxid, vout: pending.fundingVout });
@@ -266,7 +254,7 @@ describe('LDK channels with a dev cluster on the embedded regtest chain', () => 
     await ldkSweepsAfterForceClose(a, ch, from);
   });
 
-  test('we open a channel to LDK (funded from the regtest wallet), it becomes usable, and we close it', async () => {
+  test('we open a channel to LDK (funded from the regtest wallet), it becomes usable, follows our update_fee, and we close it', async () => {
     const b = await rt.startNode({ seed: new Uint8Array(32).fill(0xb2), alias: 'B', tickIntervalMs: MANUAL_TICKS_MS });
     ldk.push(b);
     const port = await b.listen(0);
@@ -283,6 +271,14 @@ describe('LDK channels with a dev cluster on the embedded regtest chain', () => 
     assert.equal(theirs.isOutbound, false);
     assert.equal(theirs.fundingTxid, fundingTxid);
     await ourPhase(channelId, 'normal');
+    // Our update_fee: the chain's estimate rises; at the next block we propose it and LDK commits to it.
+    chain.wallet.feeEstimateSatPerKvB = RAISED_ESTIMATE_SAT_PER_KVB;
+    await rt.mine(1);
+    const raised = RAISED_ESTIMATE_SAT_PER_KVB / 4;
+    await waitUntil('LDK on our new rate', () => (b.channels.get(channelId)?.feeRatePerKw === raised ? true : undefined), WAIT_MS);
+    await eventually('our channel on the new rate', async () => ((await ourChannel(channelId))?.feeratePerKw === raised ? true : undefined), WAIT_MS);
+    assert.equal(b.channels.get(channelId)?.isUsable, true);
+    chain.wallet.feeEstimateSatPerKvB = undefined;
     const from = await chain.tip() + 1;
     const closed = await post('/close', { channel: channelId });
     assert.equal(closed.status, 200, JSON.stringify(closed.body));

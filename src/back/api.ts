@@ -9,7 +9,7 @@
  * | `GET /fronts` | — | live fronts with connection counts and link RTT |
  * | `POST /connect` | `{"peer": "<nodeid>@host:port", "persist": bool}` | where the peer got connected |
  * | `POST /disconnect` | `{"nodeId": "<hex>"}` | `{"disconnected": bool, "wasPersistent": bool}` |
- * | `GET /channels` | — | every channel: ids, peer, phase, capacity, balances, funding outpoint |
+ * | `GET /channels` | — | every channel: ids, peer, phase, capacity, balances, funding outpoint, `onchain` (BOLT 5 resolution) |
  * | `POST /open` | `{"nodeId", "sats", "pushMsat"?, "announce"?}` | the new channel once its funding is broadcast |
  * | `POST /close` | `{"channel": "<id or channel_id>", "force"?: bool}` | the channel's phase after the close started |
  *

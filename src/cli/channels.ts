@@ -16,6 +16,7 @@ import { callApi, makeCommand, type Env } from './api-client.js';
 interface ChannelJson {
   id: number; channelId?: string; temporaryChannelId: string; peer: string; phase: string; funder: boolean; peerConnected: boolean;
   capacitySat?: string; localMsat?: string; remoteMsat?: string; funding?: { txid: string; vout: number }; shortChannelId?: string; fault?: string; closedReason?: string;
+  onchain?: { phase: string; closingTxid?: string; spend?: string; closingHeight?: number; outputs?: { role: string; status: string }[]; warnings: string[] };
 }
 
 const POSITIVE_INT = /^[1-9][0-9]{0,15}$/;
@@ -27,6 +28,12 @@ function printChannel(c: ChannelJson, io: CliIo): void {
   if (c.funding !== undefined) io.out(`    funding ${c.funding.txid}:${c.funding.vout}${c.shortChannelId === undefined ? '' : `  scid ${c.shortChannelId}`}`);
   if (c.fault !== undefined) io.out(`    FAULT: ${c.fault}`);
   if (c.closedReason !== undefined) io.out(`    closed: ${c.closedReason}`);
+  const o = c.onchain;
+  if (o !== undefined && o.phase !== 'watching') {
+    const outs = (o.outputs ?? []).map((x) => `${x.role} ${x.status}`).join(', ');
+    io.out(`    on chain: ${o.phase} ${o.spend ?? ''} ${o.closingTxid ?? ''}${o.closingHeight === undefined ? ' (unconfirmed)' : ` @${o.closingHeight}`}${outs === '' ? '' : `; ${outs}`}`);
+  }
+  for (const w of o?.warnings ?? []) io.out(`    ON-CHAIN WARNING: ${w}`);
 }
 
 /** Builders with injectable env (tests). */

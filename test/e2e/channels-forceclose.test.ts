@@ -101,6 +101,9 @@ test('we force close: to_local is swept to our wallet once the peer\'s to_self_d
   await chain.mine(1);
   const value = await assertSweptToWallet(backend, 'localToLocal');
   assert.ok(value > 390_000n && value < 400_000n, `swept ${value} sat of our 400000 sat channel (less the fees)`);
+  const out: string[] = [];
+  assert.equal(await cmds.channels.run(base, { out: (l: string) => out.push(l), err: () => {} }), 0);
+  assert.match(out.join('\n'), /on chain: resolving localCommitment [0-9a-f]{64} @\d+; localToLocal spent/);
 });
 
 test('the peer force closes: our to_remote is swept to our wallet at once', async (t) => {

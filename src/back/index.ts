@@ -66,6 +66,7 @@ import { ChannelStore } from './channels/store.js';
 import { ChannelManager, type ChannelInfo, type OpenResult } from './channels/manager.js';
 import { FeeUpdater } from './channels/fee-updates.js';
 import { createMachinePort, policyFromConfig } from './channels/machine-adapter.js';
+import { OurGossip, publishAsOwn } from './channels/our-gossip.js';
 import { OnchainDriver } from './channels/onchain.js';
 import { deriveChannelSecrets } from '../channel/params.js';
 import { walletFor } from '../chain/wallet.js';
@@ -258,9 +259,15 @@ export async function startBackend(config: LoadedConfig, opts: BackendOptions = 
     const wallet = walletFor(chain.source, { feeFloorPerKw: v['channels.fee-floor'], confTarget: v['channels.fee-target-blocks'] });
     const policy = policyFromConfig(v);
     const log8 = root.child({ component: 'channels' });
+    const ourGossip = new OurGossip({
+      chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), localNodeId: key.nodeId, sign: (d) => key.sign(d), now, log: log8,
+      policy: { feeBaseMsat: v['channels.fee-base-msat'], feeProportionalMillionths: v['channels.fee-ppm'], cltvExpiryDelta: v['channels.cltv-expiry-delta'] },
+      publish: publishAsOwn(gossip, log8), sendToPeer: (n, m) => sb.sendTo(n, m),
+    });
+    cleanups.push(() => ourGossip.close());
     const manager = new ChannelManager<unknown>({
       store: channelStore,
-      port: createMachinePort({ policy, chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), localNodeId: key.nodeId, signWithNodeKey: (d) => key.sign(d) }) as never,
+      port: createMachinePort({ policy, chainHash: Buffer.from(CHAIN_HASH_HEX[v.chain], 'hex'), localNodeId: key.nodeId, signWithNodeKey: (d) => key.sign(d), ourGossip }) as never,
       seed: () => key.channelMasterSeed(),
       wallet, chain: chain.source, log: log8, now,
       peers: {

@@ -114,6 +114,9 @@ export const SCHEMA = {
   'channels.dust-limit-sat': k(t.int(354, 10_000), '546', BACK, 'Dust limit of our commitment transaction, satoshis (354 is the BOLT 2 floor).'),
   'channels.fee-floor': k(t.int(253, 1_000_000, 'sat/kw'), '253', BACK, 'Lowest feerate we ever use or accept for commitments and funding, sat/kw (253 = 1 sat/vB, the relay minimum).'),
   'channels.fee-target-blocks': k(t.int(1, 1008, 'blocks'), '6', BACK, 'Confirmation target of the fee estimate (estimatesmartfee) for funding and commitment feerates.'),
+  'channels.fee-base-msat': k(t.int(0, 4_294_967_295), '1000', BACK, 'Base fee of our channel_update: charged per HTLC we forward, millisatoshis.'),
+  'channels.fee-ppm': k(t.int(0, 4_294_967_295), '100', BACK, 'Proportional fee of our channel_update: millionths of the forwarded amount.'),
+  'channels.cltv-expiry-delta': k(t.int(18, 2016, 'blocks'), '80', BACK, 'cltv_expiry_delta of our channel_update: blocks we subtract from a forwarded HTLC\'s expiry.'),
 
   // ── operations ──
   'api.listen': k(t.hostport(), '127.0.0.1:8080', BACK, 'Backend HTTP API and status page.'),

@@ -18,6 +18,7 @@ import { step as machineStep } from '../../channel/machine/index.js';
 import type { ChannelAction, ChannelContext, ChannelInput, ChannelPeerMessage, ChannelPolicy, ChannelState, NegotiatedFeatures } from '../../channel/machine/types.js';
 import type { ConfigValues } from '../../config/index.js';
 import { decodeMessage, encodeMessage, scidToString } from '../../wire/index.js';
+import type { OurChannel, OurGossip } from './our-gossip.js';
 import type { ChannelEvent, ChannelView, MachinePort, PeerFeatures, PortAction, PortInput, StepContext, StepResult } from './port.js';
 
 /** Depth after which the funding watch stops reporting (BOLT 7 announces a channel at 6 confirmations). */
@@ -68,6 +69,8 @@ export interface AdapterDeps {
   readonly chainHash: Uint8Array;
   readonly localNodeId: Uint8Array;
   readonly signWithNodeKey: (digest32: Uint8Array) => Uint8Array;
+  /** Our channel gossip (`./our-gossip.ts`): told after each step of a channel past channel_ready with a scid. */
+  readonly ourGossip?: Pick<OurGossip, 'channel' | 'announced'>;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -97,7 +100,7 @@ function event(e: Extract<ChannelAction, { kind: 'event' }>['event']): ChannelEv
     case 'htlcFulfilledByPeer': return { kind: 'htlcSettled', id: e.id, outcome: 'fulfilled', preimage: e.paymentPreimage };
     case 'htlcsSettled': return undefined; // expanded by `events` below
     case 'updatesDropped': return { kind: 'info', message: `${e.dropped.length} uncommitted update(s) dropped on disconnect` };
-    // The gossip layer should queue it (BOLT 7); until it is wired, it is logged.
+    // Published by our gossip (`AdapterDeps.ourGossip`); logged here too.
     case 'channelAnnouncement': return { kind: 'info', message: `channel_announcement ready for ${e.message.shortChannelId}` };
   }
 }
@@ -117,6 +120,20 @@ function action(a: ChannelAction): PortAction[] {
   }
 }
 
+/** Reports a channel with a scid, past channel_ready, to our gossip: enabled only in `normal` and connected. */
+function tellGossip(g: Pick<OurGossip, 'channel' | 'announced'>, s: ChannelState, actions: readonly ChannelAction[]): void {
+  if ((s.kind !== 'normal' && s.kind !== 'shutdown') || s.shortChannelId === undefined) return;
+  const p = s.commitments.params;
+  const c: OurChannel = {
+    shortChannelId: s.shortChannelId, remoteNodeId: s.remoteNodeId, capacitySat: p.fundingSat, public: p.announce,
+    remoteHtlcMinimumMsat: p.remote.htlcMinimumMsat, remoteMaxHtlcValueInFlightMsat: p.remote.maxHtlcValueInFlightMsat,
+  };
+  const enabled = s.kind === 'normal' && s.connected;
+  const a = actions.find((x) => x.kind === 'event' && x.event.kind === 'channelAnnouncement');
+  if (a?.kind === 'event' && a.event.kind === 'channelAnnouncement') g.announced(a.event.message, c, enabled);
+  else g.channel(c, enabled);
+}
+
 /** The machine port; see the module comment. */
 export function createMachinePort(deps: AdapterDeps): MachinePort<ChannelState> {
   const ctxOf = (c: StepContext, keyIndex: bigint): ChannelContext => {
@@ -134,6 +151,7 @@ export function createMachinePort(deps: AdapterDeps): MachinePort<ChannelState> 
   };
   const run = (s: ChannelState, input: ChannelInput, c: StepContext): StepResult<ChannelState> => {
     const r = machineStep(s, input, ctxOf(c, s.keyIndex));
+    if (deps.ourGossip !== undefined) tellGossip(deps.ourGossip, r.state, r.actions);
     return { state: r.state, actions: r.actions.flatMap(action) };
   };
   const toInput = (s: ChannelState, i: PortInput): ChannelInput | { warn: string } => {

@@ -69,6 +69,8 @@ export interface Wallet {
   newScript(): Promise<Uint8Array>;
   /** Current feerate in sat/kw: the estimate for `confTarget`, never below the floor. */
   feeratePerKw(): Promise<number>;
+  /** Confirmed spendable balance, satoshis (`getbalance`); optional for wallets that cannot tell. */
+  balanceSat?(): Promise<bigint>;
 }
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -161,6 +163,16 @@ export class BitcoindWallet implements Wallet {
       return Uint8Array.from(Buffer.from(info.scriptPubKey, 'hex'));
     } catch (e) {
       return wrap(e, 'a new wallet address');
+    }
+  }
+
+  async balanceSat(): Promise<bigint> {
+    try {
+      const btc = await this.#rpc.call('getbalance', []);
+      if (typeof btc !== 'number' || !Number.isFinite(btc)) throw new WalletError('WALLET', 'badResponse', 'getbalance: not a number');
+      return BigInt(Math.round(btc * SAT_PER_BTC));
+    } catch (e) {
+      return wrap(e, 'the wallet balance');
     }
   }
 

@@ -167,12 +167,15 @@ test('manager: open — clear errors first, then steps serialised around the wal
   const wallet: Wallet = {
     fundOutput: async (_s, sats) => { await gate; if (sats > 1_000_000n) throw new WalletError('WALLET', 'insufficientFunds', 'insufficient funds'); return { hex: 'aa', txid: 'bb'.repeat(32), vout: 1, feeSat: 100n, inputs: [] }; },
     broadcast: async (h) => { broadcasts.push(h); return 'bb'.repeat(32); },
-    release: async () => {}, newScript: async () => new Uint8Array(22), feeratePerKw: async () => 253,
+    release: async () => {}, newScript: async () => new Uint8Array(22), feeratePerKw: async () => 253, balanceSat: async () => 3_000_000n,
   };
   assert.ok(await setup(t, { wallet, fronts: 0 }).m.open({ nodeId: PEER, sats: 100_000n, pushMsat: 0n, announce: true }).catch((e: unknown) => e instanceof BackendError && e.code === 'BACK_NO_FRONT'));
   assert.ok(await setup(t, { wallet, connected: [] }).m.open({ nodeId: PEER, sats: 100_000n, pushMsat: 0n, announce: true }).catch((e: unknown) => e instanceof BackendError && e.code === 'BACK_PEER_NOT_CONNECTED'));
   const s = setup(t, { wallet });
   assert.ok(await s.m.open({ nodeId: PEER, sats: 10n, pushMsat: 0n, announce: true }).catch((e: unknown) => e instanceof BackendError && e.code === 'BACK_BAD_REQUEST'));
+  const sentBefore = s.sent.length;
+  assert.ok(await s.m.open({ nodeId: PEER, sats: 4_000_000n, pushMsat: 0n, announce: true }).catch((e: unknown) => e instanceof BackendError && e.code === 'BACK_INSUFFICIENT_FUNDS'));
+  assert.equal(s.sent.length, sentBefore, 'nothing sent to the peer when the wallet cannot pay');
   const opening = s.m.open({ nodeId: PEER, sats: 100_000n, pushMsat: 0n, announce: true });
   await settle();
   const temp = s.m.list()[0]!.temporaryChannelId;

@@ -42,6 +42,8 @@ test('wallet on the regtest chain: fund (segwit inputs, not broadcast), broadcas
   assert.deepEqual([s[0], s[1]], [0x00, 0x14], 'P2WPKH');
   assert.notDeepEqual(Buffer.from(await wallet.newScript()), Buffer.from(s), 'fresh each time');
   assert.equal(await wallet.feeratePerKw(), 253, 'no estimate on regtest: the floor');
+  assert.equal(await wallet.balanceSat(), BigInt(Math.round((await chain.source.rpc.call<number>('getbalance', [])) * 1e8)));
+  assert.ok(await wallet.balanceSat() > 500_000n);
 
   await assert.rejects(wallet.fundOutput(script, 2_100_000_000_000_000n, 253), (e: unknown) => e instanceof WalletError && e.kind === 'insufficientFunds');
   // A funding abandoned before broadcast gives its inputs back: the same coins fund the next one.

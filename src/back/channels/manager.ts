@@ -283,6 +283,9 @@ export class ChannelManager<S> {
     if (req.pushMsat > req.sats * 1000n) throw new BackendError('BACK_BAD_REQUEST', 'pushMsat is more than the channel holds');
     if (this.#d.peers.frontCount() === 0) throw new BackendError('BACK_NO_FRONT', 'no front is connected to the backend, so no peer is reachable; start a front (lnfleet front)');
     if (!this.#d.peers.isConnected(req.nodeId)) throw new BackendError('BACK_PEER_NOT_CONNECTED', `peer ${req.nodeId} is not connected; connect first (lnfleet connect <nodeid>@host:port)`);
+    // Checked before anything is sent to the peer; the funding fee is checked when the wallet builds the transaction.
+    const balance = await this.#d.wallet.balanceSat?.();
+    if (balance !== undefined && balance < req.sats) throw new BackendError('BACK_INSUFFICIENT_FUNDS', `insufficient funds: the wallet holds ${balance} sat, the channel needs ${req.sats} sat plus the funding fee`);
     const temp = randomBytes(ID_BYTES);
     const features = this.#d.peers.features(req.nodeId) ?? NO_FEATURES;
     const open: OpenParams = { features, remoteNodeId: unhex(req.nodeId), fundingSat: req.sats, pushMsat: req.pushMsat, announce: req.announce, keyIndex: this.#d.store.allocateKeyIndex(), temporaryChannelId: Uint8Array.from(temp) };

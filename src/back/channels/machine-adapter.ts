@@ -120,8 +120,8 @@ function action(a: ChannelAction): PortAction[] {
   }
 }
 
-/** Reports a channel with a scid, past channel_ready, to our gossip: enabled only in `normal` and connected. */
-function tellGossip(g: Pick<OurGossip, 'channel' | 'announced'>, s: ChannelState, actions: readonly ChannelAction[]): void {
+/** Reports a channel with a scid, past channel_ready, to our gossip after a step: enabled only in `normal` and connected. */
+export function tellGossip(g: Pick<OurGossip, 'channel' | 'announced'>, s: ChannelState, actions: readonly ChannelAction[]): void {
   if ((s.kind !== 'normal' && s.kind !== 'shutdown') || s.shortChannelId === undefined) return;
   const p = s.commitments.params;
   const c: OurChannel = {
@@ -130,8 +130,11 @@ function tellGossip(g: Pick<OurGossip, 'channel' | 'announced'>, s: ChannelState
   };
   const enabled = s.kind === 'normal' && s.connected;
   const a = actions.find((x) => x.kind === 'event' && x.event.kind === 'channelAnnouncement');
-  if (a?.kind === 'event' && a.event.kind === 'channelAnnouncement') g.announced(a.event.message, c, enabled);
-  else g.channel(c, enabled);
+  if (a?.kind === 'event' && a.event.kind === 'channelAnnouncement') return g.announced(a.event.message, c, enabled);
+  // After a restart the announcement is not emitted again (the graph store kept it): both signatures
+  // exchanged, or a public channel already closing, means our update is public.
+  const announced = p.announce && (s.kind === 'shutdown' || (s.announcement.sent && s.announcement.received));
+  g.channel(c, enabled, announced);
 }
 
 /** The machine port; see the module comment. */

@@ -139,15 +139,18 @@ export class OurGossip {
   /**
    * A channel of ours with a short_channel_id after `channel_ready` (any state from normal to closing),
    * reported after each step: signs an update when there is none yet or its enabled state changed.
+   * `announced`: the channel_announcement is known to be in the graph already (after a restart); once
+   * announced, a channel stays so.
    */
-  channel(c: OurChannel, enabled: boolean): void {
+  channel(c: OurChannel, enabled: boolean, announced = false): void {
     let t = this.#channels.get(c.shortChannelId);
     if (t === undefined) {
-      t = { channel: c, announced: false, disabled: !enabled, signed: undefined, timer: undefined };
+      t = { channel: c, announced, disabled: !enabled, signed: undefined, timer: undefined };
       this.#channels.set(c.shortChannelId, t);
     }
     t.channel = c;
     t.disabled = !enabled;
+    t.announced ||= announced;
     this.#maybeSign(t);
   }
 

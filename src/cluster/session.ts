@@ -8,10 +8,23 @@
  * nothing at all has arrived for `peerTimeoutMs` (every frame counts, not only heartbeats), so a busy
  * link never needs a heartbeat to stay up and a dead one is noticed within `peerTimeoutMs + tick period`.
  *
+ * Our own stalls: when this process's event loop was blocked (a slow board loading modules, a long GC),
+ * the first timer after the stall runs before the socket's queued frames are read, so "silence" may be
+ * ours. A tick that comes more than {@link OWN_STALL_FRACTION} of `peerTimeoutMs` after the previous one
+ * therefore never declares the link lost; the next tick (one tick period later, after I/O had its turn)
+ * decides. A dead peer is then noticed one tick period later, never missed.
+ *
  * Does not: touch sockets or timers, decide what messages mean, or retry.
  */
 import { FrameDecoder } from './frame.js';
 import { decodeLinkMessage, encodeLinkMessage, type LinkMessage } from './messages.js';
+
+/**
+ * A gap between two ticks longer than this fraction of `peerTimeoutMs` means our own event loop stalled:
+ * half the timeout, so a tick period (250 ms by default) is far below it and a stall that could make a
+ * live peer look silent is far above it.
+ */
+export const OWN_STALL_FRACTION = 0.5;
 
 /** Timing of one link, in milliseconds. */
 export interface LinkTiming {
@@ -33,6 +46,7 @@ export class LinkSession {
   readonly #timing: LinkTiming;
   #lastReceived: number;
   #lastSent: number;
+  #lastTick: number;
   #seq = 0n;
   #lastSeqSeen = 0n;
   /** Round trip measured from heartbeat echoes, in ms (undefined until the first echo). */
@@ -43,6 +57,7 @@ export class LinkSession {
     this.#timing = timing;
     this.#lastReceived = now;
     this.#lastSent = now;
+    this.#lastTick = now;
   }
 
   /**
@@ -77,7 +92,9 @@ export class LinkSession {
   /** Call periodically: says whether the link is lost, or a heartbeat is due. */
   tick(now: number): TickResult {
     const silent = now - this.#lastReceived;
-    if (silent > this.#timing.peerTimeoutMs) return { kind: 'lost', silentMs: silent };
+    const stalled = now - this.#lastTick > this.#timing.peerTimeoutMs * OWN_STALL_FRACTION;
+    this.#lastTick = now;
+    if (silent > this.#timing.peerTimeoutMs && !stalled) return { kind: 'lost', silentMs: silent };
     if (now - this.#lastSent < this.#timing.heartbeatMs) return { kind: 'idle' };
     this.#seq += 1n;
     // Keep a handful of outstanding sequence numbers for RTT; older ones are simply forgotten.

@@ -22,9 +22,23 @@ test('silence beyond peerTimeoutMs is a lost link; any frame keeps it alive', ()
   const b = new LinkSession(timing, 0);
   const msg = b.send({ name: 'peer_message', conn: 7, message: Uint8Array.from([0, 18]), tlvs: {} }, 2500);
   assert.deepEqual(a.receive(msg, 2500).map((m) => m.name), ['peer_message']);
+  assert.notEqual(a.tick(5300).kind, 'lost');
   assert.notEqual(a.tick(5400).kind, 'lost');
   const lost = a.tick(5501);
   assert.deepEqual(lost, { kind: 'lost', silentMs: 3001 });
+});
+
+test('a tick right after our own event loop stalled never declares the link lost; the next one does', () => {
+  const a = new LinkSession(timing, 0);
+  for (let t = 250; t <= 2500; t += 250) assert.notEqual(a.tick(t).kind, 'lost');
+  // Stalled from 2500 to 7000 (> peerTimeoutMs * OWN_STALL_FRACTION): frames may sit unread in the socket.
+  assert.notEqual(a.tick(7000).kind, 'lost');
+  // They did: the peer was alive.
+  a.receive(new LinkSession(timing, 0).send({ name: 'credit', conn: 1, messages: 1, tlvs: {} }, 7000), 7100);
+  assert.notEqual(a.tick(7250).kind, 'lost');
+  // A second stall with nothing queued: the tick after it decides, one tick period later.
+  assert.notEqual(a.tick(12000).kind, 'lost');
+  assert.deepEqual(a.tick(12250), { kind: 'lost', silentMs: 5150 });
 });
 
 test('heartbeats are consumed by the session and give a round-trip time', () => {

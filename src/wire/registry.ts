@@ -11,25 +11,7 @@
 import { WireDecodeError, WireEncodeError } from './errors.js';
 import { Reader, Writer } from './reader.js';
 import type { MessageDef, MessageOf } from './messages/define.js';
-import {
-  acceptChannel,
-  channelReady,
-  channelReestablish,
-  closingComplete,
-  closingSig,
-  closingSigned,
-  commitmentSigned,
-  fundingCreated,
-  fundingSigned,
-  openChannel,
-  revokeAndAck,
-  shutdown,
-  updateAddHtlc,
-  updateFailHtlc,
-  updateFailMalformedHtlc,
-  updateFee,
-  updateFulfillHtlc,
-} from './messages/channel.js';
+import { CHANNEL_MESSAGE_DEFS } from './messages/channel.js';
 import { announcementSignatures, channelAnnouncement, channelUpdate, nodeAnnouncement } from './messages/gossip.js';
 import {
   gossipTimestampFilter,
@@ -53,23 +35,7 @@ export const MESSAGE_DEFS = [
   error,
   ping,
   pong,
-  openChannel,
-  acceptChannel,
-  fundingCreated,
-  fundingSigned,
-  channelReady,
-  shutdown,
-  closingSigned,
-  closingComplete,
-  closingSig,
-  updateAddHtlc,
-  updateFulfillHtlc,
-  updateFailHtlc,
-  commitmentSigned,
-  revokeAndAck,
-  updateFee,
-  updateFailMalformedHtlc,
-  channelReestablish,
+  ...CHANNEL_MESSAGE_DEFS,
   channelAnnouncement,
   nodeAnnouncement,
   channelUpdate,

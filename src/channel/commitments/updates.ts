@@ -57,6 +57,18 @@ function checkAddFields(add: Omit<UpdateAddHtlc, 'id'>, htlcMinimumMsat: bigint,
   return undefined;
 }
 
+/** An `update_add_htlc` with id `id` holding its own copies of every byte field (inputs may be views into larger buffers). */
+function ownAddCopy(id: bigint, f: Omit<UpdateAddHtlc, 'id'>): UpdateAddHtlc {
+  return {
+    id,
+    amountMsat: f.amountMsat,
+    paymentHash: Uint8Array.from(f.paymentHash),
+    cltvExpiry: f.cltvExpiry,
+    onionRoutingPacket: Uint8Array.from(f.onionRoutingPacket),
+    ...(f.pathKey ? { pathKey: Uint8Array.from(f.pathKey) } : {}),
+  };
+}
+
 /**
  * Offer an HTLC (`update_add_htlc`): every BOLT 2 sender check on the peer's next commitment, the fee
  * spike buffer if we are the funder, and our dust exposure on both commitments.
@@ -68,14 +80,7 @@ export function sendAdd(c: Commitments, cmd: AddHtlcCommand): Result<{ commitmen
   // BOLT #2: - for the first HTLC it offers:
   // - MUST set `id` to 0.
   // - MUST increase the value of `id` by 1 for each successive offer.
-  const add: UpdateAddHtlc = {
-    id: c.localNextHtlcId,
-    amountMsat: cmd.amountMsat,
-    paymentHash: Uint8Array.from(cmd.paymentHash),
-    cltvExpiry: cmd.cltvExpiry,
-    onionRoutingPacket: Uint8Array.from(cmd.onionRoutingPacket),
-    ...(cmd.pathKey ? { pathKey: Uint8Array.from(cmd.pathKey) } : {}),
-  };
+  const add = ownAddCopy(c.localNextHtlcId, cmd);
   const c1 = { ...proposeLocal(c, { kind: 'add', htlc: add }), localNextHtlcId: c.localNextHtlcId + 1n };
   const view = remoteNextView(c1);
   const f = checkOffered(view, { format: p.format, receiver: p.remote, sender: p.local, senderIsFunder: p.weAreFunder, feeSpikeBuffer: true });
@@ -113,14 +118,7 @@ export function receiveAdd(c: Commitments, add: UpdateAddHtlc): Result<{ commitm
   const bad = checkAddFields(add, p.local.htlcMinimumMsat, 'warning');
   if (bad) return bad;
   // Own copies: decoded fields may be views into a larger receive buffer.
-  const own: UpdateAddHtlc = {
-    id: add.id,
-    amountMsat: add.amountMsat,
-    paymentHash: Uint8Array.from(add.paymentHash),
-    cltvExpiry: add.cltvExpiry,
-    onionRoutingPacket: Uint8Array.from(add.onionRoutingPacket),
-    ...(add.pathKey ? { pathKey: Uint8Array.from(add.pathKey) } : {}),
-  };
+  const own = ownAddCopy(add.id, add);
   const c1 = { ...proposeRemote(c, { kind: 'add', htlc: own }), remoteNextHtlcId: c.remoteNextHtlcId + 1n };
   // BOLT #2: - receiving an `amount_msat` that the sending node cannot afford at the current `feerate_per_kw` (while maintaining its channel reserve and any `to_local_anchor` and `to_remote_anchor` costs):
   // - SHOULD send a `warning` and close the connection, or send an

@@ -210,3 +210,19 @@ test('onchain driver: a mutual close we broadcast is recognised from its scripts
   assert.equal(info(r).phase, 'done');
   r.store.close();
 });
+
+test('onchain driver: a watching record saved only now and then — after a restart the blocks since are scanned again and a spend in them is found', async () => {
+  const p = openPair({ b: { toSelfDelay: DELAY } });
+  const r = rig(p);
+  await r.driver.onBlock(START);
+  for (let k = 0; k < 5; k++) await mine(r);
+  const commitment = localCommitmentTx(p.a, p.sa, [], engine).raw;
+  // The commitment confirms while the backend is down; the new driver resumes from its saved tip.
+  const h = r.chain.mine([asChainTx(commitment)]);
+  r.driver = driverFor(r);
+  assert.ok(info(r).tip < START + 5, 'the stored tip is behind (not saved every block)');
+  await r.driver.onBlock(h);
+  assert.equal(info(r).spend, 'localCommitment');
+  assert.equal(info(r).closingHeight, h);
+  r.store.close();
+});

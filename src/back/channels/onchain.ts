@@ -42,6 +42,11 @@ import type { ChannelStore } from './store.js';
 export const MAX_BLOCKS_PER_ROUND = 144;
 /** Block hashes remembered per record to find a reorg's fork point (deeper reorgs rescan from here). */
 export const REORG_HASHES = 12;
+/**
+ * A record still `watching` (nothing spent) is written to the database only every this many blocks (one
+ * fsync per channel per block would be the cost otherwise); after a restart those blocks are scanned again.
+ */
+export const WATCHING_SAVE_EVERY = 144;
 /** HTLC (hash, expiry) pairs remembered per channel for revoked HTLC outputs; the oldest go first. */
 export const MAX_HTLC_HISTORY = 10_000;
 
@@ -322,7 +327,9 @@ export class OnchainDriver {
     let next: ResolverRecord = { ...rec, resolver: result.state };
     const warnings = result.actions.flatMap((a) => (a.type === 'warnLostFunds' ? [`${a.reason}: ${a.detail}`] : []));
     if (warnings.length > 0) next = { ...next, warnings: [...next.warnings, ...warnings] };
-    this.#save(ch.id, next);
+    const quiet = next.resolver.phase === 'watching' && event.type === 'block' && event.height % WATCHING_SAVE_EVERY !== 0;
+    if (quiet) this.#records.set(ch.id, next);
+    else this.#save(ch.id, next);
     for (const a of result.actions) await this.#act(ch, a);
     return next;
   }

@@ -143,6 +143,7 @@ export class OnchainDriver {
   /** Txid → block height of its last broadcast: a block's spends and its `block` event may ask twice. */
   readonly #sent = new Map<string, number>();
   #scanning = 0;
+  #stopped = false;
 
   constructor(deps: OnchainDeps) {
     this.#d = deps;
@@ -163,15 +164,16 @@ export class OnchainDriver {
   /** A new best block `height`: every channel catches up to it (rounds run one after another). */
   onBlock(height: number): Promise<void> {
     const source = this.#d.chain;
-    if (source.kind === 'none') return Promise.resolve();
+    if (source.kind === 'none' || this.#stopped) return Promise.resolve();
     this.#running = this.#running.then(() => this.#round(source, height)).catch((e: unknown) => {
       this.#d.log.error({ err: (e as Error).message }, 'on-chain resolution round failed: retried at the next block');
     });
     return this.#running;
   }
 
-  /** Waits for a running round (at shutdown, before the store closes). */
+  /** Refuses new rounds and waits for a running one (at shutdown, before the store closes). */
   stop(): Promise<void> {
+    this.#stopped = true;
     return this.#running;
   }
 

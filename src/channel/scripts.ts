@@ -64,8 +64,8 @@ export function assemble(...elements: Element[]): Uint8Array {
 
 /**
  * Minimal CScriptNum encoding of a non-negative integer as a data push (little-endian, a 0x00 byte
- * appended when the top bit is set so it stays positive). Small numbers 0..16 should use OP_0..OP_16
- * instead; BOLT 3 uses pushes for `to_self_delay` and `cltv_expiry` (`<144>` is `02 9000`).
+ * appended when the top bit is set so it stays positive). Scripts take numbers through
+ * {@link scriptNumElement}, which uses `OP_0`..`OP_16` for 0..16 (`<144>` stays `02 9000`).
  */
 export function scriptNum(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new ChannelTxError('invalidInput', `script number out of range: ${n}`);
@@ -73,6 +73,24 @@ export function scriptNum(n: number): Uint8Array {
   for (let v = n; v > 0; v = Math.floor(v / 256)) out.push(v % 256);
   if (out.length > 0 && out[out.length - 1]! & 0x80) out.push(0);
   return Uint8Array.from(out);
+}
+
+/** `OP_1` − 1: `OP_n` is this plus n for n in 1..16. */
+const OP_N_BASE = 0x50;
+/** Largest number with its own opcode (`OP_16`). */
+const MAX_SMALL_INT = 16;
+
+/**
+ * A number as a script element the way Bitcoin Core's `CScript << n` writes it: `OP_0` for 0,
+ * `OP_1`..`OP_16` for 1..16, else the minimal {@link scriptNum} push. The standardness rule
+ * MINIMALDATA rejects a data push of a number that has an opcode, so a `to_self_delay` of 16 or
+ * less written as a push would make our scripts differ from every other implementation's and our
+ * sweeps non-standard.
+ */
+export function scriptNumElement(n: number): Element {
+  if (n === 0) return OP.OP_0;
+  if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_SMALL_INT) return OP_N_BASE + n;
+  return scriptNum(n);
 }
 
 /** RIPEMD-160 from OpenSSL when this build has it (OpenSSL 3 may move it to the legacy provider), else @noble/hashes. */
@@ -133,7 +151,7 @@ export function toLocalScript(revocationPubkey: Uint8Array, toSelfDelay: number,
     OP.OP_IF,
     key(revocationPubkey, 'revocationpubkey'),
     OP.OP_ELSE,
-    scriptNum(toSelfDelay),
+    scriptNumElement(toSelfDelay),
     OP.OP_CHECKSEQUENCEVERIFY,
     OP.OP_DROP,
     key(localDelayedPubkey, 'local_delayedpubkey'),
@@ -201,7 +219,7 @@ export function receivedHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array
     OP.OP_ELSE,
     // BOLT #3: OP_DROP <cltv_expiry> OP_CHECKLOCKTIMEVERIFY OP_DROP
     // OP_CHECKSIG
-    OP.OP_DROP, scriptNum(cltvExpiry), OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP, OP.OP_CHECKSIG,
+    OP.OP_DROP, scriptNumElement(cltvExpiry), OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP, OP.OP_CHECKSIG,
     OP.OP_ENDIF,
     ...(anchors ? ANCHORS_CSV : []),
     OP.OP_ENDIF,

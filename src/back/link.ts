@@ -152,6 +152,11 @@ export class LinkSocket {
       this.close(`bad frame from front: ${(e as Error).message}`);
       return;
     }
+    const echo = this.#session.takeEcho(this.#now());
+    if (echo !== undefined) {
+      this.#handlers.count?.('out', 'heartbeat');
+      this.#write(echo);
+    }
     for (const m of msgs) {
       if (this.#closed) return;
       this.#handlers.count?.('in', m.name);

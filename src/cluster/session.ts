@@ -49,6 +49,8 @@ export class LinkSession {
   #lastTick: number;
   #seq = 0n;
   #lastSeqSeen = 0n;
+  /** A heartbeat with a new `seq` arrived: echo it at once (see {@link LinkSession.takeEcho}). */
+  #echoDue = false;
   /** Round trip measured from heartbeat echoes, in ms (undefined until the first echo). */
   rttMs: number | undefined;
   readonly #sentAt = new Map<bigint, number>();
@@ -70,6 +72,8 @@ export class LinkSession {
     for (const frame of this.#decoder.push(chunk)) {
       const m = decodeLinkMessage(frame);
       if (m.name === 'heartbeat') {
+        // A heartbeat repeating the last seq we saw is an echo of ours: never echoed back (no ping-pong).
+        if (m.seq !== this.#lastSeqSeen) this.#echoDue = true;
         this.#lastSeqSeen = m.seq;
         const sent = this.#sentAt.get(m.echo);
         if (sent !== undefined) {
@@ -87,6 +91,18 @@ export class LinkSession {
   send(m: LinkMessage, now: number): Uint8Array {
     this.#lastSent = now;
     return encodeLinkMessage(m);
+  }
+
+  /**
+   * After `receive`: the bytes of an immediate echo of a heartbeat that just arrived, or undefined.
+   * The echo repeats our current `seq` (so the other side knows it is an echo and does not answer
+   * it) and carries the received `seq` in `echo`, so the other side's RTT is one network round trip
+   * rather than up to a heartbeat period of waiting for our next heartbeat. Write it like any frame.
+   */
+  takeEcho(now: number): Uint8Array | undefined {
+    if (!this.#echoDue) return undefined;
+    this.#echoDue = false;
+    return this.send({ name: 'heartbeat', seq: this.#seq, echo: this.#lastSeqSeen, tlvs: {} }, now);
   }
 
   /** Call periodically: says whether the link is lost, or a heartbeat is due. */

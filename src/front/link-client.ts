@@ -214,6 +214,8 @@ export class LinkClient {
       this.#lose(`broken frame from the backend: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    const echo = s.session.takeEcho(this.#o.now());
+    if (echo !== undefined) s.cork.write(echo);
     for (const m of messages) {
       if (this.#state.kind === 'hello') this.#onHello(m);
       else if (this.#state.kind === 'up') this.#onMessage(m);

@@ -55,6 +55,31 @@ test('heartbeats are consumed by the session and give a round-trip time', () => 
   assert.equal(a.rttMs, 40);
 });
 
+test('a new heartbeat is echoed at once and the echo is never answered: RTT is one round trip, not a heartbeat period', () => {
+  const a = new LinkSession(timing, 0);
+  const b = new LinkSession(timing, 0);
+  const hbA = a.tick(1000);
+  assert.equal(hbA.kind, 'heartbeat');
+  if (hbA.kind !== 'heartbeat') return;
+  assert.deepEqual(b.receive(hbA.bytes, 1005), []);
+  const echo = b.takeEcho(1005);
+  assert.ok(echo, 'b echoes a new heartbeat at once');
+  assert.equal(b.takeEcho(1006), undefined, 'once');
+  assert.deepEqual(a.receive(echo, 1010), []);
+  assert.equal(a.rttMs, 10);
+  assert.equal(a.takeEcho(1010), undefined, 'an echo is not answered (no ping-pong)');
+  // b's own periodic heartbeat (a new seq) is echoed by a in turn.
+  const hbB = b.tick(2100);
+  assert.equal(hbB.kind, 'heartbeat');
+  if (hbB.kind !== 'heartbeat') return;
+  a.receive(hbB.bytes, 2104);
+  const echoA = a.takeEcho(2104);
+  assert.ok(echoA);
+  b.receive(echoA, 2108);
+  assert.equal(b.rttMs, 8);
+  assert.equal(b.takeEcho(2108), undefined);
+});
+
 test('a broken frame throws, so the daemon closes the link', () => {
   const a = new LinkSession(timing, 0);
   assert.throws(() => a.receive(Uint8Array.from([0, 0, 0, 2, 0x80, 0xff]), 1), /unknown link message type/);

@@ -87,6 +87,12 @@ export interface GossipServiceDeps {
 }
 
 /** The backend's gossip service. */
+/** A decision's text for `gossip_decision` and logs: empty when accepted, else the reason and its detail. */
+function decisionText(d: Decision): string {
+  if (d.accepted) return '';
+  return d.detail === undefined ? d.reason : `${d.reason}: ${d.detail}`;
+}
+
 export class GossipService {
   readonly #d: GossipServiceDeps;
   /** Decisions run one after another (see the module comment). */
@@ -170,26 +176,44 @@ export class GossipService {
     }
   }
 
-  /** `gossip_forward` from `front`. */
+  /** `gossip_forward` from `front`: decided in arrival order, the decision sent back to that front. */
   forward(front: Front, m: LinkMessageNamed<'gossip_forward'>): void {
-    this.#queue = this.#queue.then(() => this.#forward(front, m)).catch((e: unknown) => {
+    this.#enqueue(m.message, (hash, decision) => {
+      front.link.send({ name: 'gossip_decision', hash, accepted: decision.accepted, reason: rejectCode(decision.reason), text: decisionText(decision), tlvs: {} });
+    });
+  }
+
+  /**
+   * Our own gossip (channel_announcement, channel_update of our channels): the same decision as peers'
+   * gossip, in the same queue, stored and sent to every front when accepted; `onRejected` gets the
+   * reason otherwise (a bug, or a chain source that lags).
+   */
+  submitOwn(raw: Uint8Array, onRejected: (reason: string) => void): void {
+    this.#enqueue(raw, (_hash, decision) => {
+      if (!decision.accepted) onRejected(decisionText(decision));
+    });
+  }
+
+  /** Decides `raw` after everything queued before it, applies an acceptance, then calls `done`. */
+  #enqueue(raw: Uint8Array, done: (hash: Uint8Array, decision: Decision) => void): void {
+    this.#queue = this.#queue.then(async () => {
+      const decision = await this.#decide(raw);
+      if (decision !== undefined) done(sha256(raw), decision);
+    }).catch((e: unknown) => {
       this.#d.log.error({ err: (e as Error).message }, 'gossip decision failed');
     });
   }
 
-  async #forward(front: Front, m: LinkMessageNamed<'gossip_forward'>): Promise<void> {
-    if (this.#closed) return;
-    const raw = m.message;
-    const hash = sha256(raw);
+  async #decide(raw: Uint8Array): Promise<Decision | undefined> {
+    if (this.#closed) return undefined;
     const g = this.#parse(raw);
     let decision: Decision;
     if (g === undefined) decision = { accepted: false, reason: 'unknownChain', detail: 'not a gossip message' };
     else decision = await decide(g, this.#d.store, { chainHash: this.#d.chainHash, now: Math.floor(this.#d.now() / 1000) }, this.#d.chain);
-    if (this.#closed) return;
+    if (this.#closed) return undefined;
     if (decision.accepted && g !== undefined) this.#apply(g, decision);
     this.#d.count?.(decision.reason);
-    const text = decision.accepted ? '' : decision.detail === undefined ? decision.reason : `${decision.reason}: ${decision.detail}`;
-    front.link.send({ name: 'gossip_decision', hash, accepted: decision.accepted, reason: rejectCode(decision.reason), text, tlvs: {} });
+    return decision;
   }
 
   #parse(raw: Uint8Array): ForwardedGossip | undefined {

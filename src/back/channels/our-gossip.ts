@@ -14,8 +14,6 @@
  * previous fees accepted for 10 minutes after a fee change (fees come from config at start), use scid
  * aliases, or persist timestamps (they are wall-clock based and kept strictly increasing in memory).
  */
-import type { LinkMessageNamed } from '../../cluster/messages.js';
-import type { Front } from '../fronts.js';
 import { compareBytes } from '../../channel/scripts.js';
 import type { ChannelAnnouncement } from '../../wire/index.js';
 import { encodeMessage, gossipSigningHash, scidToString } from '../../wire/index.js';
@@ -209,25 +207,15 @@ export class OurGossip {
 
 /** The part of the backend's GossipService our gossip goes through. */
 export interface GossipIntake {
-  forward(front: Front, m: LinkMessageNamed<'gossip_forward'>): void;
+  submitOwn(raw: Uint8Array, onRejected: (reason: string) => void): void;
 }
 
 /**
- * `publish` for {@link OurGossipDeps} over the GossipService's one intake (`forward`), as the node's own
- * source: the same decision as peers' gossip (chain check of our funding, timestamps), then stored and sent
- * as a `graph_event` to every front. The decision comes back to a stand-in "front" that only logs a
- * rejection (our own gossip rejected means a bug or a chain source that lags).
+ * `publish` for {@link OurGossipDeps} over the GossipService's intake for our own gossip: the same
+ * decision as peers' gossip (chain check of our funding, timestamps), then stored and sent as a
+ * `graph_event` to every front. A rejection is logged (our own gossip rejected means a bug or a chain
+ * source that lags).
  */
 export function publishAsOwn(gossip: GossipIntake, log: { warn(o: object, msg: string): void }): (raw: Uint8Array) => void {
-  const link = {
-    closed: false,
-    send(m: { name: string; accepted?: boolean; text?: string }): boolean {
-      if (m.name === 'gossip_decision' && m.accepted === false) log.warn({ reason: m.text }, 'our own gossip was not accepted');
-      return true;
-    },
-    close(): void { /* nothing to close: no socket */ },
-  };
-  // Only `link.send` is used by `forward` for the reply; the stand-in has no socket, connections or cert.
-  const self = { id: 'self', certName: undefined, certSerial: '', certFingerprint: '', remoteAddress: 'self', connectedAt: 0, link, conns: new Set<number>() } as unknown as Front;
-  return (raw) => gossip.forward(self, { name: 'gossip_forward', conn: 0, nodeId: new Uint8Array(33), verified: true, message: raw, tlvs: {} } as LinkMessageNamed<'gossip_forward'>);
+  return (raw) => gossip.submitOwn(raw, (reason) => log.warn({ reason }, 'our own gossip was not accepted'));
 }

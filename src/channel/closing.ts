@@ -16,7 +16,7 @@
 import { activeEngine } from '../crypto/engines.js';
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { CHANNEL_TX_VERSION, MSAT_PER_SAT, SIGHASH_ALL, WEIGHT_PER_KW } from './constants.js';
-import { compareBytes, fundingScript } from './scripts.js';
+import { OP, compareBytes, fundingScript } from './scripts.js';
 import { dustThresholdSat } from './onchain/sweep.js';
 import type { Transaction, TxOutput } from './tx.js';
 import { segwitV0Sighash, serializeTx, txid, txWeight, witnessSignature } from './tx.js';
@@ -35,14 +35,6 @@ export const SIMPLE_CLOSING_SEQUENCE = 0xfffffffd;
  */
 export const CLOSING_WITNESS_WEIGHT = 2 + 1 + 1 + 2 * (1 + 73) + 1 + 71;
 
-/** OP_RETURN opcode. */
-const OP_RETURN = 0x6a;
-/** OP_0, OP_1 and OP_16: witness version opcodes. */
-const OP_0 = 0x00;
-const OP_1 = 0x51;
-const OP_16 = 0x60;
-/** OP_PUSHDATA1: the push of 76-80 bytes in an OP_RETURN shutdown script. */
-const OP_PUSHDATA1 = 0x4c;
 
 /** The funding outpoint and keys a closing transaction spends. */
 export interface ClosingFrame {
@@ -62,7 +54,7 @@ export interface ShutdownScriptRules {
 
 /** Whether `script` is an OP_RETURN script. */
 export function isOpReturn(script: Uint8Array): boolean {
-  return script.length > 0 && script[0] === OP_RETURN;
+  return script.length > 0 && script[0] === OP.OP_RETURN;
 }
 
 /** Whether `script` is one of the forms `shutdown` allows under `rules`. */
@@ -70,19 +62,19 @@ export function isValidShutdownScript(script: Uint8Array, rules: ShutdownScriptR
   const n = script.length;
   // BOLT #2: 1. `OP_0` `20` 20-bytes (version 0 pay to witness pubkey hash), OR
   //     2. `OP_0` `32` 32-bytes (version 0 pay to witness script hash), OR
-  if (n === 22 && script[0] === OP_0 && script[1] === 20) return true;
-  if (n === 34 && script[0] === OP_0 && script[1] === 32) return true;
+  if (n === 22 && script[0] === OP.OP_0 && script[1] === 20) return true;
+  if (n === 34 && script[0] === OP.OP_0 && script[1] === 32) return true;
   // BOLT #2: 3. if (and only if) `option_shutdown_anysegwit` is negotiated:
   //       * `OP_1` through `OP_16` inclusive, followed by a single push of 2 to 40 bytes
   //         (witness program versions 1 through 16)
-  if (rules.anySegwit && n >= 4 && script[0]! >= OP_1 && script[0]! <= OP_16 && script[1]! >= 2 && script[1]! <= 40 && script[1] === n - 2) return true;
+  if (rules.anySegwit && n >= 4 && script[0]! >= OP.OP_1 && script[0]! <= OP.OP_16 && script[1]! >= 2 && script[1]! <= 40 && script[1] === n - 2) return true;
   // BOLT #2: 4. if (and only if) `option_simple_close` is negotiated:
   //       * `OP_RETURN` followed by one of:
   //         * `6` to `75` inclusive followed by exactly that many bytes
   //         * `76` followed by `76` to `80` followed by exactly that many bytes
-  if (rules.simpleClose && n >= 2 && script[0] === OP_RETURN) {
+  if (rules.simpleClose && n >= 2 && script[0] === OP.OP_RETURN) {
     if (script[1]! >= 6 && script[1]! <= 75 && script[1] === n - 2) return true;
-    if (n >= 3 && script[1] === OP_PUSHDATA1 && script[2]! >= 76 && script[2]! <= 80 && script[2] === n - 3) return true;
+    if (n >= 3 && script[1] === OP.OP_PUSHDATA1 && script[2]! >= 76 && script[2]! <= 80 && script[2] === n - 3) return true;
   }
   return false;
 }

@@ -16,12 +16,14 @@ import { sha256 } from '../crypto/hash.js';
 import { ANCHOR_SWEEP_DELAY } from './constants.js';
 import { ChannelTxError, expectBytes } from './errors.js';
 
-/** Opcodes used by BOLT 3 scripts (Bitcoin Core `script.h`). */
+/** Opcodes used by BOLT 3 scripts and the BOLT 2 shutdown script forms (Bitcoin Core `script.h`). */
 export const OP = {
   OP_0: 0x00,
   OP_1: 0x51,
   OP_2: 0x52,
   OP_16: 0x60,
+  OP_PUSHDATA1: 0x4c,
+  OP_RETURN: 0x6a,
   OP_IF: 0x63,
   OP_NOTIF: 0x64,
   OP_ELSE: 0x67,
@@ -75,8 +77,6 @@ export function scriptNum(n: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** `OP_1` − 1: `OP_n` is this plus n for n in 1..16. */
-const OP_N_BASE = 0x50;
 /** Largest number with its own opcode (`OP_16`). */
 const MAX_SMALL_INT = 16;
 
@@ -89,7 +89,7 @@ const MAX_SMALL_INT = 16;
  */
 export function scriptNumElement(n: number): Element {
   if (n === 0) return OP.OP_0;
-  if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_SMALL_INT) return OP_N_BASE + n;
+  if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_SMALL_INT) return OP.OP_1 - 1 + n;
   return scriptNum(n);
 }
 

@@ -20,7 +20,7 @@ import { commitmentNumberFromTx, type Commitment } from '../commitment.js';
 import { COMMITMENT_LOCKTIME_PREFIX, COMMITMENT_SEQUENCE_PREFIX } from '../constants.js';
 import { ChannelTxError } from '../errors.js';
 import { derivePubkey, perCommitmentPoint, revocationPubkey } from '../keys.js';
-import { p2wsh, toLocalScript } from '../scripts.js';
+import { OP, p2wsh, toLocalScript } from '../scripts.js';
 import { PerCommitmentSecretStore, commitmentIndex } from '../shachain.js';
 import { txid, type Transaction } from '../tx.js';
 import { channelObscuringFactor, delayOf, ourToRemoteScript, rebuildLocal, rebuildRemote, theirCommitmentKeys } from './rebuild.js';
@@ -62,13 +62,11 @@ function looksLikeCommitment(tx: Transaction): boolean {
   return tx.inputs.length === 1 && tx.locktime >>> 24 === COMMITMENT_LOCKTIME_PREFIX && seq >>> 24 === COMMITMENT_SEQUENCE_PREFIX;
 }
 
-/** `OP_RETURN`: `option_simple_close` may replace a dust closer output with one. */
-const OP_RETURN = 0x6a;
-
+/** Every output pays a shutdown script, or is an `OP_RETURN` (`option_simple_close` may replace a dust closer output with one). */
 function isMutualClose(ch: OnchainChannel, tx: Transaction): boolean {
   const s = ch.shutdown;
   const ours = (script: Uint8Array): boolean => sameBytes(script, s!.local) || sameBytes(script, s!.remote);
-  return s !== undefined && tx.outputs.some((o) => ours(o.script)) && tx.outputs.every((o) => ours(o.script) || o.script[0] === OP_RETURN);
+  return s !== undefined && tx.outputs.some((o) => ours(o.script)) && tx.outputs.every((o) => ours(o.script) || o.script[0] === OP.OP_RETURN);
 }
 
 /** The revealed secret of the peer's commitment `n`, or undefined if it was not revoked. The caller zeroes it. */

@@ -13,6 +13,7 @@
 import type { Secp256k1Engine } from '../../crypto/secp256k1.js';
 import { activeEngine } from '../../crypto/engines.js';
 import { CHANNEL_TX_VERSION, SIGHASH_ALL, WEIGHT_PER_KW } from '../constants.js';
+import { OP } from '../scripts.js';
 import { segwitV0Sighash, serializeTx, txid, txWeight, witnessSignature, type Transaction } from '../tx.js';
 import type { Claim, ClaimKind, Outpoint } from './types.js';
 
@@ -35,7 +36,7 @@ const MAX_WITNESS_PROGRAM = 40;
 function isWitnessProgram(script: Uint8Array): boolean {
   const op = script[0];
   if (op === undefined || script.length < 4) return false;
-  const versionOk = op === 0x00 || (op >= 0x51 && op <= 0x60);
+  const versionOk = op === OP.OP_0 || (op >= OP.OP_1 && op <= OP.OP_16);
   const len = script[1]!;
   return versionOk && len >= MIN_WITNESS_PROGRAM && len <= MAX_WITNESS_PROGRAM && script.length === len + 2;
 }

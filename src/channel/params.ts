@@ -19,8 +19,9 @@ import { activeEngine } from '../crypto/engines.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { expectBytes } from './errors.js';
+import { obscuringFactor, type CommitmentSpec, type Htlc } from './commitment.js';
 import type { CommitmentFormat } from './fees.js';
-import type { Basepoints } from './keys.js';
+import type { Basepoints, CommitmentKeys } from './keys.js';
 
 /**
  * What one side announced about itself in `open_channel` / `accept_channel`, with the spec's
@@ -132,4 +133,48 @@ export function channelPubkeys(s: ChannelSecrets, engine: Secp256k1Engine = acti
 export function zeroChannelSecrets(s: ChannelSecrets): void {
   for (const k of [s.fundingPrivkey, s.revocationBasepointSecret, s.paymentBasepointSecret,
     s.delayedPaymentBasepointSecret, s.htlcBasepointSecret, s.perCommitmentSeed]) k.fill(0);
+}
+
+/** The channel's commitment-number obscuring factor (opener's `payment_basepoint` first). */
+export function paramsObscuringFactor(p: ChannelParams): bigint {
+  const [opener, accepter] = p.weAreFunder ? [p.local, p.remote] : [p.remote, p.local];
+  return obscuringFactor(opener.basepoints.paymentBasepoint, accepter.basepoints.paymentBasepoint);
+}
+
+/** What one commitment holds, from its owner's point of view. */
+export interface CommitmentContent {
+  readonly commitmentNumber: number;
+  readonly toLocalMsat: bigint;
+  readonly toRemoteMsat: bigint;
+  readonly feeratePerKw: number;
+  readonly htlcs: readonly Htlc[];
+}
+
+/**
+ * The BOLT 3 spec of the commitment owned by us (`ours`) or by the peer: which side's funding key,
+ * dust limit and funder role apply, and that the `to_self_delay` each side announced binds the *other*
+ * side's `to_local`. The one place that maps channel params onto a commitment's owner.
+ */
+export function commitmentSpecOf(
+  p: ChannelParams, funding: { readonly txid: Uint8Array; readonly vout: number }, ours: boolean, content: CommitmentContent, keys: CommitmentKeys,
+): CommitmentSpec {
+  const [owner, other] = ours ? [p.local, p.remote] : [p.remote, p.local];
+  return {
+    format: p.format,
+    fundingTxid: funding.txid,
+    fundingVout: funding.vout,
+    fundingSat: p.fundingSat,
+    localFundingPubkey: owner.fundingPubkey,
+    remoteFundingPubkey: other.fundingPubkey,
+    obscuringFactor: paramsObscuringFactor(p),
+    commitmentNumber: content.commitmentNumber,
+    localIsFunder: ours === p.weAreFunder,
+    toLocalMsat: content.toLocalMsat,
+    toRemoteMsat: content.toRemoteMsat,
+    feeratePerKw: content.feeratePerKw,
+    dustLimitSat: owner.dustLimitSat,
+    toSelfDelay: other.toSelfDelay,
+    keys,
+    htlcs: content.htlcs,
+  };
 }

@@ -13,10 +13,10 @@
  */
 import { activeEngine } from '../../crypto/engines.js';
 import type { Secp256k1Engine } from '../../crypto/secp256k1.js';
-import { buildCommitment, obscuringFactor, signCommitment, verifyCommitmentSig, type Commitment } from '../commitment.js';
+import { buildCommitment, signCommitment, verifyCommitmentSig, type Commitment } from '../commitment.js';
 import { buildHtlcTxs, signHtlcTx, verifyRemoteHtlcSig, type HtlcTx } from '../htlc.js';
 import { commitmentKeys, derivePrivkey, perCommitmentPoint } from '../keys.js';
-import type { ChannelParams, ChannelSecrets } from '../params.js';
+import { commitmentSpecOf, type ChannelParams, type ChannelSecrets, type CommitmentContent } from '../params.js';
 import { commitmentIndex, generateFromSeed } from '../shachain.js';
 import { txid } from '../tx.js';
 import type { CommitSpec, CommitmentSigned } from './types.js';
@@ -43,59 +43,25 @@ export function localPerCommitmentPoint(secrets: ChannelSecrets, n: number, engi
   }
 }
 
-function factor(p: ChannelParams): bigint {
-  const [opener, accepter] = p.weAreFunder ? [p.local, p.remote] : [p.remote, p.local];
-  return obscuringFactor(opener.basepoints.paymentBasepoint, accepter.basepoints.paymentBasepoint);
-}
-
-function toHtlcs(spec: CommitSpec) {
-  return spec.htlcs.map((h) => ({ direction: h.direction, amountMsat: h.add.amountMsat, paymentHash: h.add.paymentHash, cltvExpiry: h.add.cltvExpiry, id: h.add.id }));
+function contentOf(index: number, spec: CommitSpec): CommitmentContent {
+  return {
+    commitmentNumber: index, toLocalMsat: spec.toLocalMsat, toRemoteMsat: spec.toRemoteMsat, feeratePerKw: spec.feeratePerKw,
+    htlcs: spec.htlcs.map((h) => ({ direction: h.direction, amountMsat: h.add.amountMsat, paymentHash: h.add.paymentHash, cltvExpiry: h.add.cltvExpiry, id: h.add.id })),
+  };
 }
 
 /** Our commitment number `index` with content `spec` (our view), keyed by our `point` for it. */
 export function buildLocalCommitment(f: ChannelFrame, index: number, spec: CommitSpec, point: Uint8Array, engine: Secp256k1Engine = activeEngine()): Commitment {
   const p = f.params;
-  return buildCommitment({
-    format: p.format,
-    fundingTxid: f.fundingTxid,
-    fundingVout: f.fundingVout,
-    fundingSat: p.fundingSat,
-    localFundingPubkey: p.local.fundingPubkey,
-    remoteFundingPubkey: p.remote.fundingPubkey,
-    obscuringFactor: factor(p),
-    commitmentNumber: index,
-    localIsFunder: p.weAreFunder,
-    toLocalMsat: spec.toLocalMsat,
-    toRemoteMsat: spec.toRemoteMsat,
-    feeratePerKw: spec.feeratePerKw,
-    dustLimitSat: p.local.dustLimitSat,
-    toSelfDelay: p.remote.toSelfDelay,
-    keys: commitmentKeys(p.local.basepoints, p.remote.basepoints, point, engine),
-    htlcs: toHtlcs(spec),
-  });
+  return buildCommitment(commitmentSpecOf(p, { txid: f.fundingTxid, vout: f.fundingVout }, true, contentOf(index, spec),
+    commitmentKeys(p.local.basepoints, p.remote.basepoints, point, engine)));
 }
 
 /** The peer's commitment number `index` with content `spec` (their view), keyed by their `point`. */
 export function buildRemoteCommitment(f: ChannelFrame, index: number, spec: CommitSpec, point: Uint8Array, engine: Secp256k1Engine = activeEngine()): Commitment {
   const p = f.params;
-  return buildCommitment({
-    format: p.format,
-    fundingTxid: f.fundingTxid,
-    fundingVout: f.fundingVout,
-    fundingSat: p.fundingSat,
-    localFundingPubkey: p.remote.fundingPubkey,
-    remoteFundingPubkey: p.local.fundingPubkey,
-    obscuringFactor: factor(p),
-    commitmentNumber: index,
-    localIsFunder: !p.weAreFunder,
-    toLocalMsat: spec.toLocalMsat,
-    toRemoteMsat: spec.toRemoteMsat,
-    feeratePerKw: spec.feeratePerKw,
-    dustLimitSat: p.remote.dustLimitSat,
-    toSelfDelay: p.local.toSelfDelay,
-    keys: commitmentKeys(p.remote.basepoints, p.local.basepoints, point, engine),
-    htlcs: toHtlcs(spec),
-  });
+  return buildCommitment(commitmentSpecOf(p, { txid: f.fundingTxid, vout: f.fundingVout }, false, contentOf(index, spec),
+    commitmentKeys(p.remote.basepoints, p.local.basepoints, point, engine)));
 }
 
 /** Txid of a built commitment (serialised byte order). */

@@ -8,18 +8,16 @@
  * Does not: sign anything, or decide what to do with an output (see `./plans.ts`).
  */
 import type { Secp256k1Engine } from '../../crypto/secp256k1.js';
-import { buildCommitment, obscuringFactor, type Commitment, type CommitmentSpec } from '../commitment.js';
+import { buildCommitment, type Commitment, type CommitmentSpec } from '../commitment.js';
 import { commitmentKeys, perCommitmentPoint, type CommitmentKeys } from '../keys.js';
-import type { ChannelSecrets } from '../params.js';
+import { commitmentSpecOf, paramsObscuringFactor, type ChannelSecrets } from '../params.js';
 import { p2wpkh, p2wsh, toRemoteAnchorsScript } from '../scripts.js';
 import { commitmentIndex, generateFromSeed } from '../shachain.js';
 import type { CommitmentState, OnchainChannel } from './types.js';
 
 /** The channel's 48-bit commitment-number obscuring factor (opener's payment basepoint first). */
 export function channelObscuringFactor(ch: OnchainChannel): bigint {
-  const { local, remote, weAreFunder } = ch.params;
-  const [opener, accepter] = weAreFunder ? [local, remote] : [remote, local];
-  return obscuringFactor(opener.basepoints.paymentBasepoint, accepter.basepoints.paymentBasepoint);
+  return paramsObscuringFactor(ch.params);
 }
 
 /** Our per-commitment point for commitment number `n` (from our seed), to fill `LocalCommitmentState.perCommitmentPoint`. */
@@ -41,26 +39,7 @@ export function theirCommitmentKeys(ch: OnchainChannel, point: Uint8Array, engin
 }
 
 function specOf(ch: OnchainChannel, state: CommitmentState, keys: CommitmentKeys, ours: boolean): CommitmentSpec {
-  const p = ch.params;
-  return {
-    format: p.format,
-    fundingTxid: ch.fundingTxid,
-    fundingVout: ch.fundingVout,
-    fundingSat: p.fundingSat,
-    localFundingPubkey: ours ? p.local.fundingPubkey : p.remote.fundingPubkey,
-    remoteFundingPubkey: ours ? p.remote.fundingPubkey : p.local.fundingPubkey,
-    obscuringFactor: channelObscuringFactor(ch),
-    commitmentNumber: state.commitmentNumber,
-    localIsFunder: ours ? p.weAreFunder : !p.weAreFunder,
-    toLocalMsat: state.toLocalMsat,
-    toRemoteMsat: state.toRemoteMsat,
-    feeratePerKw: state.feeratePerKw,
-    dustLimitSat: ours ? p.local.dustLimitSat : p.remote.dustLimitSat,
-    // The `to_self_delay` each side announced binds the *other* side's `to_local`.
-    toSelfDelay: ours ? p.remote.toSelfDelay : p.local.toSelfDelay,
-    keys,
-    htlcs: state.htlcs,
-  };
+  return commitmentSpecOf(ch.params, { txid: ch.fundingTxid, vout: ch.fundingVout }, ours, state, keys);
 }
 
 /** Our latest local commitment, unsigned. */

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { TickCork } from '../../src/cluster/coalesce.js';
 import { LinkSession } from '../../src/cluster/session.js';
 import { GRAPH_EVENT_KIND, type SnapshotEntry } from '../../src/cluster/gossip-messages.js';
 import { ECDH_STATUS, LINK_PROTOCOL_VERSION, type LinkMessage } from '../../src/cluster/messages.js';
@@ -49,6 +50,8 @@ export interface ScriptedBackend {
   next<N extends LinkMessage['name']>(name: N, pred?: (m: Extract<LinkMessage, { name: N }>) => boolean, fromIndex?: number): Promise<Extract<LinkMessage, { name: N }>>;
   /** How many links have completed hello so far. */
   readonly hellos: number;
+  /** How many `gossip_forward`s have arrived (a counter, so a benchmark need not scan `received`). */
+  readonly gossipForwards: number;
   kill(): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -60,7 +63,8 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
   const received: LinkMessage[] = [];
   const withChannels = new Set<string>();
   const waiters: (() => void)[] = [];
-  let current: { socket: TLSSocket; session: LinkSession } | undefined;
+  let current: { socket: TLSSocket; session: LinkSession; out: TickCork } | undefined;
+  let gossipForwards = 0;
   let hellos = 0;
   const sockets = new Set<TLSSocket>();
   const options = {
@@ -72,7 +76,8 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
     ca: readFileSync(pki.caPath, 'utf8'),
   };
   const send = (m: LinkMessage) => {
-    if (current) current.socket.write(current.session.send(m, Date.now()));
+    // Coalesced per loop turn like the real backend's link (src/cluster/coalesce.ts).
+    if (current) current.out.write(current.session.send(m, Date.now()));
   };
   const onMessage = (m: LinkMessage) => {
     received.push(m);
@@ -99,6 +104,7 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
         });
         break;
       case 'gossip_forward':
+        gossipForwards += 1;
         if (s.autoAcceptGossip === true) {
           send({ name: 'gossip_decision', hash: createHash('sha256').update(m.message).digest(), accepted: true, reason: 0, text: '', tlvs: {} });
           const added = ((m.message[0]! << 8) | m.message[1]!) === 256;
@@ -113,7 +119,8 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
   const server: Server = createServer(options, (socket) => {
     sockets.add(socket);
     const session = new LinkSession({ heartbeatMs: 200, peerTimeoutMs: 3000 }, Date.now());
-    current = { socket, session };
+    socket.setNoDelay(true);
+    current = { socket, session, out: new TickCork(socket) };
     socket.on('data', (chunk: Buffer) => {
       for (const m of session.receive(new Uint8Array(chunk), Date.now())) onMessage(m);
     });
@@ -126,7 +133,7 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
   const ticker = setInterval(() => {
     if (!current) return;
     const r = current.session.tick(Date.now());
-    if (r.kind === 'heartbeat') current.socket.write(r.bytes);
+    if (r.kind === 'heartbeat') current.out.write(r.bytes);
   }, 100);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -142,6 +149,7 @@ export async function startScriptedBackend(pki: TempPki, settings: Partial<Scrip
   return {
     port, nodeKey, received, withChannels, send,
     get hellos() { return hellos; },
+    get gossipForwards() { return gossipForwards; },
     async next(name, pred = () => true, fromIndex = 0) {
       for (;;) {
         const hit = received.slice(fromIndex).find((m) => m.name === name && pred(m as never));

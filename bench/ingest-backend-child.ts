@@ -1,0 +1,28 @@
+/**
+ * @module bench/ingest-backend-child
+ * The stand-in backend of `gossip-ingest-front` in its own process (`bench/gossip.ts` spawns it): the
+ * scripted backend (`test/front/scripted-backend.ts`) accepting every `gossip_forward` at once. Argv:
+ * backend certificate, key, CA (PEM paths) and the number of forwards to wait for. Prints
+ * `{ port, nodeId }` when listening and `{ forwards }` when that many `gossip_forward`s have arrived,
+ * then exits when stdin closes. In its own process so the backend's decoding, hashing and answers do
+ * not count against the front (a real backend runs on another host).
+ */
+import { startScriptedBackend } from '../test/front/scripted-backend.js';
+import type { TempPki } from '../test/helpers/cluster-fixtures.js';
+
+/** Mainnet chain hash (wire order): the fixture is signed for it. */
+const MAINNET = Buffer.from('6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000', 'hex');
+
+const [certPath, keyPath, caPath, wanted] = process.argv.slice(2);
+const pki = { caPath, back: { certPath, keyPath } } as unknown as TempPki; // the scripted backend reads only these
+const target = Number(wanted);
+const backend = await startScriptedBackend(pki, { chainHash: MAINNET, autoAcceptGossip: true, initialCredit: 1000 });
+process.stdout.write(`${JSON.stringify({ port: backend.port, nodeId: Buffer.from(backend.nodeKey.pub).toString('hex') })}\n`);
+// Polls a counter (O(1)) every millisecond: the report is at most ~1 ms late on a run of seconds.
+const poll = setInterval(() => {
+  if (backend.gossipForwards < target) return;
+  clearInterval(poll);
+  process.stdout.write(`${JSON.stringify({ forwards: backend.gossipForwards })}\n`);
+}, 1);
+process.stdin.resume();
+process.stdin.on('end', () => { clearInterval(poll); void backend.close().then(() => process.exit(0)); });

@@ -145,7 +145,14 @@ else
 fi
 
 # ── 4 modules ────────────────────────────────────────────────────────────────────────────────────
-MOD_KEY=$( (cat "$REPO/package-lock.json"; echo "$BASE_KEY $BUILD_PKGS modules-v1") | sha256sum | cut -c1-16)
+# Keyed on the production part of the lock only (what `npm ci --omit=dev` installs): a new dev tool
+# does not rebuild the arm64 modules.
+PROD_LOCK=$(node -e '
+  const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const prod = {};
+  for (const [k, v] of Object.entries(l.packages)) if (v.dev !== true) prod[k] = k === "" ? { ...v, devDependencies: undefined } : v;
+  process.stdout.write(JSON.stringify(prod));' "$REPO/package-lock.json")
+MOD_KEY=$( (printf '%s' "$PROD_LOCK"; echo "$BASE_KEY $BUILD_PKGS modules-v2") | sha256sum | cut -c1-16)
 MOD_TAR=$CACHE/modules-$MOD_KEY.tar
 stage modules "production node_modules for arm64 (key $MOD_KEY)"
 if [ -f "$MOD_TAR" ]; then
@@ -198,6 +205,10 @@ find "$R/opt/lnfleet/dist" -name '*.map' -delete
 cp "$REPO/package.json" "$R/opt/lnfleet/"
 cp -a "$REPO/docs" "$R/opt/lnfleet/docs"
 tar --numeric-owner -C "$R/opt/lnfleet" -xf "$MOD_TAR"
+# One-file CLI (firmware-image/bundle.mjs): a board's Node resolves and compiles one module instead of
+# hundreds at every start. Checked by running it on arm64 (qemu-user) before it ships.
+node "$REPO/firmware-image/bundle.mjs" "$R/opt/lnfleet"
+in_root "$R" /usr/bin/node /opt/lnfleet/dist/src/cli/main.js selftest >/dev/null || die "the bundled CLI fails its selftest on arm64"
 install -m 0755 "$REPO/firmware-image/rootfs/lnfleet-wrapper.sh" "$R/usr/local/bin/lnfleet"
 in_root "$R" useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin lnfleet
 install -m 0644 "$REPO/systemd/lnfleet-front.service" "$REPO/systemd/lnfleet-firstboot.service" "$R/etc/systemd/system/"

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * firmware-image/bundle.mjs — one-file build of the CLI for boards (docs/boards.md "Boot time").
+ *
+ * Debian's nodejs has no startup snapshot or code cache, so on a board every module of the front is
+ * resolved, read and compiled at each start: the front's ~280 modules of ours plus pino, prom-client,
+ * dns-packet… esbuild folds them into one ES module that replaces `dist/src/cli/main.js` in the image
+ * (same path: the systemd units, the `lnfleet` wrapper and paths taken from `import.meta.url` hold;
+ * the other files of dist/ stay, unused by it). Left out and loaded from node_modules as before:
+ * packages with native addons or WASM files (found by looking for binding.gyp, *.node, *.wasm), and
+ * large packages only some commands load on demand (`LAZY_EXTERNAL`: the AWS SDK for the aws-sm key
+ * provider, the X.509 toolkit for issuing certificates).
+ *
+ * Usage: node firmware-image/bundle.mjs <install dir with dist/ and node_modules/>
+ * Prints the bundle size and the external list.
+ */
+import { readdirSync, renameSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** Loaded on demand by few commands; bundling them would only add bytes every start must parse. */
+const LAZY_EXTERNAL = ['@aws-sdk/*', '@smithy/*', '@peculiar/*', 'asn1js', 'bcoin'];
+
+/** Top-level packages under `nm` that carry native addons or WASM (they load files by path). */
+function nativePackages(nm) {
+  const out = [];
+  const hasNative = (dir, depth) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isFile() && (e.name === 'binding.gyp' || e.name.endsWith('.node') || e.name.endsWith('.wasm'))) return true;
+      if (e.isDirectory() && depth < 6 && e.name !== 'test' && hasNative(join(dir, e.name), depth + 1)) return true;
+    }
+    return false;
+  };
+  for (const name of readdirSync(nm)) {
+    if (name.startsWith('.')) continue;
+    const pkgs = name.startsWith('@') ? readdirSync(join(nm, name)).map((s) => `${name}/${s}`) : [name];
+    for (const p of pkgs) if (statSync(join(nm, p)).isDirectory() && hasNative(join(nm, p), 0)) out.push(p);
+  }
+  return out;
+}
+
+const root = resolve(process.argv[2] ?? '.');
+const main = join(root, 'dist/src/cli/main.js');
+const outfile = `${main}.bundle.tmp`;
+const external = [...nativePackages(join(root, 'node_modules')), ...LAZY_EXTERNAL];
+const r = await build({
+  entryPoints: [main],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external,
+  // CommonJS packages inside an ES module bundle call require(): give them Node's.
+  banner: { js: "import { createRequire as __lnfleetCreateRequire } from 'node:module'; const require = __lnfleetCreateRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+const bytes = Object.values(r.metafile.outputs)[0].bytes;
+renameSync(outfile, main);
+console.log(`bundle: ${main} (${(bytes / 1024).toFixed(0)} KiB); external: ${external.join(' ')}`);

@@ -14,9 +14,27 @@
  * Usage: node firmware-image/bundle.mjs <install dir with dist/ and node_modules/>
  * Prints the bundle size and the external list.
  */
-import { readdirSync, renameSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+
+/**
+ * prom-client's index also loads its cluster aggregator, Pushgateway and default metrics, which pull in
+ * Node's `cluster`, `child_process`, `https`, `zlib`, `v8` and `perf_hooks`; Debian's node compiles
+ * each of those from source at every start. We use three classes: the bundle takes them directly.
+ */
+const PROM_CLIENT_PARTS = `
+export { default as Registry } from 'prom-client/lib/registry.js';
+export { default as Counter } from 'prom-client/lib/counter.js';
+export { default as Gauge } from 'prom-client/lib/gauge.js';
+`;
+const promClientParts = {
+  name: 'prom-client-parts',
+  setup(b) {
+    b.onResolve({ filter: /^prom-client$/ }, () => ({ path: 'prom-client-parts', namespace: 'lnfleet' }));
+    b.onLoad({ filter: /.*/, namespace: 'lnfleet' }, () => ({ contents: PROM_CLIENT_PARTS, resolveDir: root, loader: 'js' }));
+  },
+};
 
 /** Loaded on demand by few commands; bundling them would only add bytes every start must parse. */
 const LAZY_EXTERNAL = ['@aws-sdk/*', '@smithy/*', '@peculiar/*', 'asn1js', 'bcoin'];
@@ -42,6 +60,11 @@ function nativePackages(nm) {
 const root = resolve(process.argv[2] ?? '.');
 const main = join(root, 'dist/src/cli/main.js');
 const outfile = `${main}.bundle.tmp`;
+const BANNER = "import { createRequire as __lnfleetCreateRequire } from 'node:module'; const require = __lnfleetCreateRequire(import.meta.url);";
+if (readFileSync(main, 'utf8').includes('__lnfleetCreateRequire')) {
+  console.error(`bundle: ${main} is already a bundle; copy a fresh dist/ first`);
+  process.exit(1);
+}
 const external = [...nativePackages(join(root, 'node_modules')), ...LAZY_EXTERNAL];
 const r = await build({
   entryPoints: [main],
@@ -51,8 +74,9 @@ const r = await build({
   format: 'esm',
   target: 'node20',
   external,
+  plugins: [promClientParts],
   // CommonJS packages inside an ES module bundle call require(): give them Node's.
-  banner: { js: "import { createRequire as __lnfleetCreateRequire } from 'node:module'; const require = __lnfleetCreateRequire(import.meta.url);" },
+  banner: { js: BANNER },
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,

@@ -7,15 +7,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../helpers/ports.js';
+import { waitFor } from '../helpers/cluster-fixtures.js';
+import { dialPeer } from '../front/test-peer.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-test('the bundled CLI replaces main.js, keeps native addons external and runs version, front --help and selftest', () => {
+test('the bundled CLI replaces main.js, keeps native addons external, runs version, front --help and selftest, and runs a dev cluster a peer handshakes with', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lnfleet-bundle-'));
   try {
     cpSync(join(REPO, 'dist/src'), join(root, 'dist/src'), { recursive: true });
@@ -39,6 +43,26 @@ test('the bundled CLI replaces main.js, keeps native addons external and runs ve
     const selftest = run('selftest');
     assert.match(selftest, /selftest passed/);
     assert.match(selftest, /ok +secp256k1 verify/);
+    // The whole embedded cluster from the bundle (dev spawns the backend and the front from the same
+    // file): the front's startup (TLS, metrics, board, gossip) and the backend's (SQLite) must load.
+    const [peer, link, api, metrics, health] = await freePorts(5);
+    const data = join(root, 'dev');
+    const dev = spawn(process.execPath, [main, 'dev', '--fronts', '1', '--datadir', data, '--port', String(peer), '--link-port', String(link),
+      '--api-port', String(api), '--metrics-port', String(metrics), '--health-port', String(health)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    dev.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    dev.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    try {
+      const info = await waitFor('cluster.json from the bundled dev cluster', () => existsSync(join(data, 'cluster.json')) && JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as { nodeId: string }, 60_000)
+        .catch((e: Error) => { throw new Error(`${e.message}\n${output}`); });
+      const p = await dialPeer(peer!, Buffer.from(info.nodeId, 'hex'));
+      assert.notEqual(p.transport, undefined, 'BOLT 8 handshake with the node id through the bundled front');
+      await p.exchangeInit();
+      p.socket.destroy();
+    } finally {
+      dev.kill('SIGINT');
+      if (dev.exitCode === null) await once(dev, 'exit');
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

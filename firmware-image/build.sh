@@ -216,6 +216,8 @@ mkdir -p "$R/etc/systemd/system/lnfleet-front.service.d"
 install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-front.service.d/10-image.conf" "$R/etc/systemd/system/lnfleet-front.service.d/"
 mkdir -p "$R/etc/systemd/network" "$R/etc/udev/rules.d" "$R/etc/sysctl.d" "$R/etc/modprobe.d"
 install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-modprobe.conf" "$R/etc/modprobe.d/lnfleet.conf"
+mkdir -p "$R/etc/modules-load.d"
+install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-modules-load.conf" "$R/etc/modules-load.d/lnfleet.conf"
 install -m 0644 "$REPO/firmware-image/rootfs/20-lnfleet.network" "$R/etc/systemd/network/"
 install -m 0644 "$REPO/firmware-image/rootfs/60-lnfleet-gpio.rules" "$R/etc/udev/rules.d/"
 install -m 0644 "$REPO/firmware-image/rootfs/60-lnfleet.sysctl.conf" "$R/etc/sysctl.d/60-lnfleet.conf"
@@ -242,6 +244,15 @@ ln -sf /usr/lib/systemd/system/multi-user.target "$R/etc/systemd/system/default.
 rm -f "$R/etc/systemd/system/timers.target.wants/apt-daily.timer" "$R/etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer" \
   "$R/etc/systemd/system/timers.target.wants/dpkg-db-backup.timer"
 ln -sf /dev/null "$R/etc/systemd/system/getty-static.service"
+# Early units a front board never uses, masked: each is a process (mount, modprobe) during sysinit,
+# seconds of CPU on a small board or under emulation: debugfs/tracefs, hugepages, POSIX message queues,
+# FUSE, configfs (USB gadgets), DRM (no display), EFI pstore (boards boot without UEFI runtime), udev
+# rules from credentials (none are passed).
+for u in sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount dev-mqueue.mount \
+    sys-fs-fuse-connections.mount modprobe@fuse.service sys-kernel-config.mount modprobe@configfs.service \
+    modprobe@drm.service modprobe@efi_pstore.service systemd-udev-load-credentials.service; do
+  ln -sf /dev/null "$R/etc/systemd/system/$u"
+done
 in_root "$R" ldconfig
 in_root "$R" journalctl --update-catalog
 touch -d "@$(date +%s)" "$R/usr"
@@ -256,7 +267,8 @@ KVER=$(ls "$R/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
 [ -n "$KVER" ] || die "no kernel in the base root"
 cp "$R/boot/vmlinuz-$KVER" "$WORK/bootfs/vmlinuz"
 cp "$R/boot/initrd.img-$KVER" "$WORK/bootfs/initrd.img"
-echo "console=ttyAMA0 root=LABEL=lnfleet-root rootwait net.ifnames=0" > "$WORK/bootfs/cmdline.txt"
+# quiet: kernel messages go to the journal and dmesg, not character by character to the serial console.
+echo "console=ttyAMA0 root=LABEL=lnfleet-root rootwait net.ifnames=0 quiet" > "$WORK/bootfs/cmdline.txt"
 du -sh "$R" | sed 's/^/root tree: /'
 done_stage "kernel $KVER"
 

@@ -15,7 +15,7 @@
  * reporter's sysfs values of the four LED lines and its boot breakdown (systemd-analyze, journal).
  * Prints each milestone's time since QEMU started, QEMU's CPU seconds and the host's load.
  * Knobs: LNFLEET_IMAGE_CPU, _SMP, _ACCEL, _DRIVE (appended to -drive), _APPEND (kernel args),
- * _PEER_TIMEOUT_MS, _TIMEOUT_S.
+ * _PEER_TIMEOUT_MS, _TIMEOUT_S, _FRONT_CONF (appended to the front's LNFLEET_CONF overrides).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -82,7 +82,7 @@ function prepareImage(dir: string): string {
   writeFileSync(join(dir, 'lnfleet-test-report.service'), '[Unit]\nDescription=test:image reporter (test copy only)\nAfter=lnfleet-front.service\n[Service]\nExecStart=/usr/local/sbin/lnfleet-test-report\n[Install]\nWantedBy=multi-user.target\n');
   // The link's loss timeout for an emulated board (docs/boards.md "Boot time"): the front's event loop
   // stalls for seconds while it loads under emulation, and 2.5 s of silence would drop the link.
-  writeFileSync(join(dir, '20-test-image.conf'), `[Service]\nEnvironment=LNFLEET_CONF=cluster.peer-timeout-ms=${PEER_TIMEOUT_MS}\n`);
+  writeFileSync(join(dir, '20-test-image.conf'), `[Service]\nEnvironment=LNFLEET_CONF=cluster.peer-timeout-ms=${PEER_TIMEOUT_MS}${process.env['LNFLEET_IMAGE_FRONT_CONF'] ?? ""}\n`);
   // Partition 2 (root) of the MBR: start LBA at byte 446 + 16 + 8.
   const mbr = Buffer.alloc(512);
   const fd = openSync(img, 'r');

@@ -31,7 +31,7 @@ import type { LdkChannelInfo } from '../helpers/ldk/ldk-channels.js';
 import type { LdkNode } from '../helpers/ldk/ldk-node.js';
 import { waitUntil } from '../helpers/ldk/wait.js';
 import { LdkRegtest } from '../helpers/ldk/regtest.js';
-import { freePorts } from '../helpers/ports.js';
+import { devClusterPorts } from '../helpers/ports.js';
 import { eventually } from '../helpers/wait.js';
 
 /** LDK ticks only when a test says so: nothing depends on timer scheduling. */
@@ -151,9 +151,8 @@ describe('LDK channels with a dev cluster on the embedded regtest chain', () => 
     dir = mkdtempSync(join(tmpdir(), 'lnfleet-e2e-ch-'));
     chain = await startEmbeddedRegtest();
     rt = new LdkRegtest(chain);
-    const [peer, link, apiPort, metrics, health] = await freePorts(5);
     cluster = await startDevCluster({
-      dataDir: dir, fronts: 2, ports: { peer: peer!, link: link!, api: apiPort!, metrics: metrics!, health: health! },
+      dataDir: dir, fronts: 2, ports: await devClusterPorts(2),
       backendConfig: {
         'chain.source': 'bitcoind', 'bitcoind.rpc-url': chain.rpcUrl, 'bitcoind.rpc-user': 'lnfleet', 'bitcoind.rpc-password': chain.apiKey,
       },

@@ -27,7 +27,7 @@ import { provisionCommand } from '../../src/cli/provision.js';
 import { LdkNode } from '../helpers/ldk/ldk-node.js';
 import type { LdkEventRecord } from '../helpers/ldk/events.js';
 import { waitUntil } from '../helpers/ldk/wait.js';
-import { freePorts } from '../helpers/ports.js';
+import { devClusterPorts } from '../helpers/ports.js';
 import { eventually } from '../helpers/wait.js';
 
 const MANUAL_TICKS_MS = 3_600_000;
@@ -67,9 +67,8 @@ describe('dev cluster with real LDK peers', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lnfleet-e2e-'));
-    const [peer, link, apiPort, metrics, health] = await freePorts(5);
-    // Front i uses peer+i, metrics+1+i and health+i: free bases, with their neighbours almost always free.
-    cluster = await startDevCluster({ dataDir: dir, fronts: 2, ports: { peer: peer!, link: link!, api: apiPort!, metrics: metrics!, health: health! } });
+    // Front i uses peer+i, metrics+1+i and health+i: one checked block for all of them.
+    cluster = await startDevCluster({ dataDir: dir, fronts: 2, ports: await devClusterPorts(2) });
     api = `http://127.0.0.1:${cluster.info.backend.api}`;
   });
 

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from '../helpers/ports.js';
+import { devClusterPorts } from '../helpers/ports.js';
 import { waitFor } from '../helpers/cluster-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 
@@ -45,7 +45,7 @@ test('the bundled CLI replaces main.js, keeps native addons external, runs versi
     assert.match(selftest, /ok +secp256k1 verify/);
     // The whole embedded cluster from the bundle (dev spawns the backend and the front from the same
     // file): the front's startup (TLS, metrics, board, gossip) and the backend's (SQLite) must load.
-    const [peer, link, api, metrics, health] = await freePorts(5);
+    const { peer, link, api, metrics, health } = await devClusterPorts(1);
     const data = join(root, 'dev');
     const dev = spawn(process.execPath, [main, 'dev', '--fronts', '1', '--datadir', data, '--port', String(peer), '--link-port', String(link),
       '--api-port', String(api), '--metrics-port', String(metrics), '--health-port', String(health)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,7 +55,7 @@ test('the bundled CLI replaces main.js, keeps native addons external, runs versi
     try {
       const info = await waitFor('cluster.json from the bundled dev cluster', () => existsSync(join(data, 'cluster.json')) && JSON.parse(readFileSync(join(data, 'cluster.json'), 'utf8')) as { nodeId: string }, 60_000)
         .catch((e: Error) => { throw new Error(`${e.message}\n${output}`); });
-      const p = await dialPeer(peer!, Buffer.from(info.nodeId, 'hex'));
+      const p = await dialPeer(peer, Buffer.from(info.nodeId, 'hex'));
       assert.notEqual(p.transport, undefined, 'BOLT 8 handshake with the node id through the bundled front');
       await p.exchangeInit();
       p.socket.destroy();

@@ -83,10 +83,18 @@ export class RebroadcastPlanner {
   removePeer(conn: number): void {
     this.#peers.delete(conn);
   }
-  /** A peer's new `gossip_timestamp_filter` (replaces the previous one). */
+  /**
+   * A peer's new `gossip_timestamp_filter` (replaces the previous one). The front answers it with a
+   * backlog read from its graph copy, which already holds everything in the current batch (the router
+   * emits `rebroadcast` only for gossip the copy applied), so what of the batch passes the new filter is
+   * not sent to this peer again at the flush. Announcements still waiting for their first update are
+   * not in a backlog (BOLT 7: none without an update) and stay due.
+   */
   setFilter(conn: number, filter: TimestampFilter): void {
     const p = this.#peers.get(conn);
-    if (p !== undefined) p.filter = filter;
+    if (p === undefined) return;
+    p.filter = filter;
+    for (const e of this.#batch.values()) if (passes(filter, e.ts)) e.origins.add(conn);
   }
   /** Messages in the current batch (plus announcements waiting for an update). */
   get batchSize(): number {

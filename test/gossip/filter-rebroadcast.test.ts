@@ -87,6 +87,26 @@ test('rebroadcast: filters, no filter = only our own gossip, dont_forward never,
   assert.deepEqual(by.get(3), [5]);
 });
 
+test('rebroadcast: a filter set while a batch is pending is answered by the backlog alone: the batch is not sent again', () => {
+  const g = graph();
+  const p = planner(0);
+  p.addPeer(1);
+  p.addPeer(2);
+  p.setFilter(2, filterFrom(all)); // filtered before the gossip came: gets it from the batch
+  // Gossip the copy applied (chanAB with updAB), queued for the next flush; then peer 1's filter arrives.
+  p.enqueue({ raw: chanAB, origins: [], own: false });
+  p.enqueue({ raw: updAB(30), origins: [], own: false });
+  p.enqueue({ raw: chanCD, origins: [], own: false }); // no update yet: in no backlog, still due later
+  const f = filterFrom(all);
+  p.setFilter(1, f);
+  const sentAsBacklog = [...backlog(g, f)];
+  assert.ok(sentAsBacklog.some((m) => rawType(m) === 256), 'the backlog carries the channel');
+  p.enqueue({ raw: updCD(40), origins: [], own: false }); // releases chanCD into the batch after the filter
+  const by = new Map(p.tick(60_000).map((d) => [d.conn, d.messages.map(ts)]));
+  assert.deepEqual(by.get(2), ['ann', 'ann', 30, 40], 'announcements first, then updates (BOLT 7 order within a batch)');
+  assert.deepEqual(by.get(1), ['ann', 40], 'only what came after its filter; chanAB + updAB went in its backlog');
+});
+
 test('rebroadcast: the random per-peer delay comes from the injected RNG and stays within bounds', () => {
   fc.assert(
     fc.property(fc.array(fc.double({ min: 0, max: 0.999999, noNaN: true }), { minLength: 1, maxLength: 8 }), (draws) => {

@@ -105,7 +105,9 @@ test('SIGKILL of the backend at every gap of a commitment dance: the channel re-
     }
     await back.kill();
     await back.start();
-    await eventually(`front linked again (${gap})`, async () => ((await back.get<unknown[]>('/fronts')).length === 1 ? true : undefined), WAIT_MS);
+    // Both ends: the backend lists the front, and the front has the new link's graph snapshot (it takes
+    // handshakes only then; the backend lists it a moment earlier).
+    await eventually(`front linked again (${gap})`, async () => ((await back.get<unknown[]>('/fronts')).length === 1 && front.status().ready ? true : undefined), WAIT_MS);
     await peer.reconnect(front.peerPort);
     await peer.reestablish();
     await peer.converge();

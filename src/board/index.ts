@@ -23,5 +23,5 @@ export {
   levelAt, patternPhases, statusPinHigh,
 } from './states.js';
 export type { BoardInputs, BoardState, FrontState, Led, LedPattern, Phase, StateRow, VrrpRole } from './states.js';
-export { handleVrrpPost, parseVrrpRole, postVrrpState, vrrpUrl } from './vrrp.js';
+export { handleVrrpPost, parseVrrpRole, postVrrpState, staleVrrpReport, vrrpUrl } from './vrrp.js';
 export type { VrrpPostResult } from './vrrp.js';

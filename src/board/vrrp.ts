@@ -89,3 +89,16 @@ export async function postVrrpState(url: string, role: VrrpRole, timeoutMs = VRR
     throw new BoardError('BOARD_VRRP_REJECTED', `the front at ${url} answered ${res.status}: ${text.slice(0, VRRP_MAX_BODY_BYTES)}`);
   }
 }
+
+/**
+ * Whether a role report contradicts the VIP on the VRRP interface. keepalived sets the VIP before it
+ * runs `notify_master` and removes it before `notify_backup`/`notify_fault`, and it runs each hook as
+ * its own process; when a board goes MASTER and back to BACKUP within a moment (it heard the real
+ * master's advert late), the two hook processes can reach the front in either order. The address is
+ * the truth: MASTER holds it, BACKUP and FAULT do not, so the late, contradicting report is stale.
+ * `addresses` are those of `network.interface` only (LVS-DR also puts the VIP on `lo`).
+ */
+export function staleVrrpReport(role: VrrpRole, vip: string, addresses: readonly string[]): boolean {
+  return (role === 'MASTER') !== addresses.includes(vip);
+}
+

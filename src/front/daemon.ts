@@ -37,7 +37,7 @@
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Server as HttpServer } from 'node:http';
 import type { LoadedConfig } from '../config/index.js';
 import { assertNever } from '../errors.js';
@@ -48,7 +48,7 @@ import { loadFrontTls, tlsPathsFromConfig } from '../cluster/tls.js';
 import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
 import { keySourceFromConfig, loadNodeKey, type NodeKey } from '../keys/index.js';
 import type { StaticEcdh } from '../noise/index.js';
-import type { VrrpRole } from '../board/index.js';
+import { staleVrrpReport, type VrrpRole } from '../board/index.js';
 import { resolveBackend as discoverBackend, type ResolveOptions } from '../discovery/index.js';
 import { DIAL_TIMEOUT_MS, TICK_INTERVAL_MS } from './constants.js';
 import { FrontBoard, type FrontBoardOptions } from './board.js';
@@ -264,6 +264,15 @@ class Front {
 
   /** keepalived's new role (`POST /vrrp` from the notify hook). */
   vrrp(role: VrrpRole): void {
+    const vip = this.#config.values['network.vip'];
+    const ifname = this.#config.values['network.interface'];
+    if (vip !== null && vip !== undefined) {
+      const addresses = (networkInterfaces()[ifname] ?? []).map((a) => a.address);
+      if (staleVrrpReport(role, vip, addresses)) {
+        this.#log.info({ role, vip, interface: ifname }, 'stale VRRP role report ignored (the VIP says otherwise; a later hook carries the current role)');
+        return;
+      }
+    }
     this.#log.info({ role }, 'keepalived reports a VRRP role');
     this.board.vrrp(role);
   }

@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BoardIndicator, FakeGpioProvider, ManualScheduler, VRRP_MAX_BODY_BYTES, handleVrrpPost, vrrpUrl,
+  BoardIndicator, FakeGpioProvider, ManualScheduler, VRRP_MAX_BODY_BYTES, handleVrrpPost, staleVrrpReport, vrrpUrl,
 } from '../../src/board/index.js';
 import { makeBoardCommand } from '../../src/cli/board.js';
 import { generateKeepalived } from '../../src/deploy/keepalived.js';
@@ -33,6 +33,16 @@ test('handleVrrpPost: JSON or bare role; anything else is 400, oversize is 413',
     assert.equal(r.state, null, bad);
   }
   assert.equal(handleVrrpPost('x'.repeat(VRRP_MAX_BODY_BYTES + 1)).status, 413);
+});
+
+test('staleVrrpReport: the VIP on the VRRP interface decides; a late MASTER after BACKUP (or the reverse) is stale', () => {
+  const vip = '10.0.0.100';
+  assert.equal(staleVrrpReport('MASTER', vip, ['10.0.0.4', vip]), false);
+  assert.equal(staleVrrpReport('MASTER', vip, ['10.0.0.4']), true, 'MASTER hook landing after the VIP left');
+  assert.equal(staleVrrpReport('BACKUP', vip, ['10.0.0.4']), false);
+  assert.equal(staleVrrpReport('BACKUP', vip, ['10.0.0.4', vip]), true, 'BACKUP hook landing after the board took the VIP');
+  assert.equal(staleVrrpReport('FAULT', vip, []), false);
+  assert.equal(staleVrrpReport('FAULT', vip, [vip]), true);
 });
 
 test('vrrpUrl brackets IPv6 hosts', () => {

@@ -181,6 +181,8 @@ async function startFront(lab: Lab, pki: TempPki, f: FrontName): Promise<ChildPr
     'cluster.tls.ca': pki.caPath, 'cluster.tls.cert': member.certPath, 'cluster.tls.key': member.keyPath, 'cluster.tls.backend-cert': pki.back.certPath,
     // The lab host is shared (load average far above a board's): only the LED path is under test here.
     'board.health.max-load': 64,
+    // As a provisioned board's front.conf has them: the front checks keepalived's role reports against the VIP.
+    'network.vip': VIP, 'network.interface': 'eth0',
     'board.gpio.enabled': true, 'board.gpio.led-ok': PINS.ok, 'board.gpio.led-warn': PINS.warn, 'board.gpio.led-fault': PINS.fault, 'board.gpio.status-pin': PINS.status,
   }), { mode: 0o600 });
   const sys = fakeSysClass(join(lab.dir, `sys-${f}`));

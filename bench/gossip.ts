@@ -49,9 +49,8 @@ import { gossipSigningHash } from '../src/wire/signed.js';
 import { createTempPki, frontConfig } from '../test/helpers/cluster-fixtures.js';
 import { startScriptedBackend } from '../test/front/scripted-backend.js';
 import { dialPeer } from '../test/front/test-peer.js';
+import { MAINNET_CHAIN } from '../test/helpers/gossip-builders.js';
 
-/** Mainnet chain hash (wire order): the fixture is signed for it. */
-const MAINNET = Buffer.from('6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000', 'hex');
 /** The fixture's snapshot time (UNIX s): decisions run at that clock so no timestamp is too old. */
 const FIXTURE_TIME_S = 1_770_076_800;
 /** The issue's RSS goal for a front holding the mainnet graph, MB. */
@@ -76,7 +75,7 @@ async function ingest(entries: readonly FixtureEntry[], dir: string): Promise<{ 
   let decided = 0;
   const front = fakeFront((ok) => { decided++; if (ok) accepted++; });
   const svc = new GossipService({
-    store, chain: noChainSource(), chainHash: MAINNET, fronts: () => [front], log: createLogger('bench', 'warn'), now: () => FIXTURE_TIME_S * 1000,
+    store, chain: noChainSource(), chainHash: MAINNET_CHAIN, fronts: () => [front], log: createLogger('bench', 'warn'), now: () => FIXTURE_TIME_S * 1000,
   });
   const t0 = performance.now();
   for (const e of entries) svc.forward(front, { name: 'gossip_forward', conn: 1, nodeId: MAINNET_POINT, verified: true, message: e.message, tlvs: {} });
@@ -212,7 +211,7 @@ export async function gossipIngestFront(channels: number): Promise<BenchResult[]
   try {
     await untilReady(front);
     const peer = await dialPeer(front.peerPort, Buffer.from(nodeId, 'hex'));
-    await peer.exchangeInit(MAINNET);
+    await peer.exchangeInit(MAINNET_CHAIN);
     const wire = Buffer.concat(msgs.map((m) => peer.transport!.encrypt(m)));
     const t0 = performance.now();
     peer.socket.write(wire);
@@ -243,7 +242,7 @@ export async function gossipIngestFront(channels: number): Promise<BenchResult[]
 /** Reads a child's stdout line by line: `next(timeoutMs)` resolves with the next line. */
 function childLines(child: ReturnType<typeof spawn>): { next(timeoutMs?: number): Promise<string> } {
   const ready: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
+  const waiting: { resolve(line: string): void; reject(e: Error): void }[] = [];
   let buf = '';
   let ended = false;
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -252,17 +251,21 @@ function childLines(child: ReturnType<typeof spawn>): { next(timeoutMs?: number)
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       const w = waiting.shift();
-      if (w !== undefined) w(line); else ready.push(line);
+      if (w !== undefined) w.resolve(line); else ready.push(line);
     }
   });
-  child.on('exit', () => { ended = true; });
+  // A child that dies fails whoever waits for its next line at once, not at the end of the wait.
+  child.on('exit', (code, signal) => {
+    ended = true;
+    for (const w of waiting.splice(0)) w.reject(new Error(`bench child exited (${signal ?? code})`));
+  });
   return {
     next: (timeoutMs = 30_000) => new Promise<string>((resolve, reject) => {
       const line = ready.shift();
       if (line !== undefined) return resolve(line);
       if (ended) return reject(new Error('bench child exited'));
       const timer = setTimeout(() => reject(new Error('bench child: no answer in time')), timeoutMs);
-      waiting.push((l) => { clearTimeout(timer); resolve(l); });
+      waiting.push({ resolve: (l) => { clearTimeout(timer); resolve(l); }, reject: (e) => { clearTimeout(timer); reject(e); } });
     }),
   };
 }
@@ -281,15 +284,15 @@ export async function graphServe(channels: number): Promise<BenchResult[]> {
   for (let i = 0; i < f.entries.length; i += SERVE_CHUNK_ENTRIES) {
     snapshot.push(f.entries.slice(i, i + SERVE_CHUNK_ENTRIES).map((e) => ({ capacitySat: BigInt(e.capacitySat), message: e.message })));
   }
-  const backend = await startScriptedBackend(pki, { chainHash: MAINNET, handshakeTimeoutMs: 60_000, initTimeoutMs: 60_000, snapshot });
+  const backend = await startScriptedBackend(pki, { chainHash: MAINNET_CHAIN, handshakeTimeoutMs: 60_000, initTimeoutMs: 60_000, snapshot });
   const front = await benchFront(pki, backend.port, 'serve');
   try {
     await untilReady(front, 120_000); // the whole graph arrives as its snapshot
     // Wait until the front holds every channel: a probe peer asks for the range until the count is right.
     for (let attempt = 0; ; attempt++) {
       const probe = await dialPeer(front.peerPort, backend.nodeKey.pub);
-      await probe.exchangeInit(MAINNET);
-      probe.send({ name: 'query_channel_range', chainHash: MAINNET, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: {} });
+      await probe.exchangeInit(MAINNET_CHAIN);
+      probe.send({ name: 'query_channel_range', chainHash: MAINNET_CHAIN, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: {} });
       let n = 0;
       for (let from = 0; ;) {
         const raw = await probe.next(264, from);

@@ -9,14 +9,13 @@
  */
 import { startScriptedBackend } from '../test/front/scripted-backend.js';
 import type { TempPki } from '../test/helpers/cluster-fixtures.js';
+import { MAINNET_CHAIN } from '../test/helpers/gossip-builders.js'; // the fixture is signed for mainnet
 
-/** Mainnet chain hash (wire order): the fixture is signed for it. */
-const MAINNET = Buffer.from('6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000', 'hex');
 
 const [certPath, keyPath, caPath, wanted] = process.argv.slice(2);
 const pki = { caPath, back: { certPath, keyPath } } as unknown as TempPki; // the scripted backend reads only these
 const target = Number(wanted);
-const backend = await startScriptedBackend(pki, { chainHash: MAINNET, autoAcceptGossip: true, initialCredit: 1000 });
+const backend = await startScriptedBackend(pki, { chainHash: MAINNET_CHAIN, autoAcceptGossip: true, initialCredit: 1000 });
 process.stdout.write(`${JSON.stringify({ port: backend.port, nodeId: Buffer.from(backend.nodeKey.pub).toString('hex') })}\n`);
 // Polls a counter (O(1)) every millisecond: the report is at most ~1 ms late on a run of seconds.
 const poll = setInterval(() => {

@@ -13,16 +13,15 @@ import { performance } from 'node:perf_hooks';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { decodeMessage } from '../src/wire/index.js';
 import { dialPeer } from '../test/front/test-peer.js';
+import { MAINNET_CHAIN } from '../test/helpers/gossip-builders.js';
 
-/** Mainnet chain hash (wire order): the fixture is signed for it. */
-const MAINNET = Buffer.from('6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000', 'hex');
 /** Scids per `query_short_channel_ids`: 8,000 × 8 bytes fits one 65,535-byte message. */
 const SERVE_QUERY_BATCH = 8_000;
 
 const port = Number(process.argv[2]);
 const nodeId = Buffer.from(process.argv[3] ?? '', 'hex');
 const peer = await dialPeer(port, nodeId);
-await peer.exchangeInit(MAINNET);
+await peer.exchangeInit(MAINNET_CHAIN);
 const typeAt = (i: number) => (peer.messages[i]![0]! << 8) | peer.messages[i]![1]!;
 const since = (from: number, type: number) => { let n = 0; for (let i = from; i < peer.messages.length; i++) if (typeAt(i) === type) n++; return n; };
 // The harness polls every 2 ms in the same process as the front: each poll looks only at messages
@@ -39,7 +38,7 @@ const waitForType = async (type: number, done: (raw: Uint8Array) => boolean) => 
 const start = peer.messages.length;
 seen = start;
 const t0 = performance.now();
-peer.send({ name: 'query_channel_range', chainHash: MAINNET, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: {} });
+peer.send({ name: 'query_channel_range', chainHash: MAINNET_CHAIN, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: {} });
 let scids: bigint[] = [];
 await waitForType(264, (raw) => {
   const r = decodeMessage(raw);
@@ -49,7 +48,7 @@ await waitForType(264, (raw) => {
 });
 for (let i = 0; i < scids.length; i += SERVE_QUERY_BATCH) {
   seen = peer.messages.length;
-  peer.send({ name: 'query_short_channel_ids', chainHash: MAINNET, encodedShortIds: scids.slice(i, i + SERVE_QUERY_BATCH), tlvs: {} });
+  peer.send({ name: 'query_short_channel_ids', chainHash: MAINNET_CHAIN, encodedShortIds: scids.slice(i, i + SERVE_QUERY_BATCH), tlvs: {} });
   await waitForType(262, () => true);
 }
 const ms = performance.now() - t0;

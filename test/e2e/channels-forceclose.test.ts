@@ -69,6 +69,16 @@ async function assertSweptToWallet(b: BackendHandle, role: string): Promise<bigi
   return tx.outputs[0]!.value;
 }
 
+/** The peer opens a 500,000 sat channel pushing 120,000 sat to us; it is normal and the driver at the tip. */
+async function peerOpensNormalChannel(backend: BackendHandle, peer: ScriptedPeer): Promise<void> {
+  peer.sendOpenChannel({ fundingSat: 500_000n, pushMsat: 120_000_000n });
+  await peer.acceptAndFund(chain);
+  await chain.mine(3);
+  await peer.exchangeChannelReady();
+  await eventually('channel normal', () => (backend.channels()[0]?.phase === 'normal' ? true : undefined), 10_000);
+  await caughtUp(backend);
+}
+
 test('we force close: to_local is swept to our wallet once the peer\'s to_self_delay has passed', async (t) => {
   const { backend, front } = await cluster(t);
   const peer = await ScriptedPeer.connect(front.peerPort, backend.nodeId);
@@ -110,12 +120,7 @@ test('the peer force closes: our to_remote is swept to our wallet at once', asyn
   const { backend, front } = await cluster(t);
   const peer = await ScriptedPeer.connect(front.peerPort, backend.nodeId);
   t.after(() => peer.destroy());
-  peer.sendOpenChannel({ fundingSat: 500_000n, pushMsat: 120_000_000n });
-  await peer.acceptAndFund(chain);
-  await chain.mine(3);
-  await peer.exchangeChannelReady();
-  await eventually('channel normal', () => (backend.channels()[0]?.phase === 'normal' ? true : undefined), 10_000);
-  await caughtUp(backend);
+  await peerOpensNormalChannel(backend, peer);
 
   const commitment = localCommitmentTx(peer.c!, peer.secrets).raw;
   await chain.source.rpc.call('sendrawtransaction', [Buffer.from(commitment).toString('hex')]);
@@ -139,12 +144,7 @@ test('the peer broadcasts a revoked commitment: the penalty sweeps its to_local 
   t.after(() => peer.destroy());
   const added: bigint[] = [];
   backend.onChannelEvent((_c, e) => { if ((e as { kind: string }).kind === 'htlcAdded') added.push((e as { id: bigint }).id); });
-  peer.sendOpenChannel({ fundingSat: 500_000n, pushMsat: 120_000_000n });
-  await peer.acceptAndFund(chain);
-  await chain.mine(3);
-  await peer.exchangeChannelReady();
-  await eventually('channel normal', () => (backend.channels()[0]?.phase === 'normal' ? true : undefined), 10_000);
-  await caughtUp(backend);
+  await peerOpensNormalChannel(backend, peer);
   // The peer's commitment 0, then a full commitment round: the peer revokes it.
   const revoked = localCommitmentTx(peer.c!, peer.secrets).raw;
   peer.addHtlc(30_000_000n, preimagePair().hash);

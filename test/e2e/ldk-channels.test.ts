@@ -30,6 +30,7 @@ import { isEvent, type LdkEventRecord } from '../helpers/ldk/events.js';
 import type { LdkChannelInfo } from '../helpers/ldk/ldk-channels.js';
 import type { LdkNode } from '../helpers/ldk/ldk-node.js';
 import { waitUntil } from '../helpers/ldk/wait.js';
+import { LDK_ANTI_REORG_DELAY, LDK_MIN_DEPTH } from '../helpers/ldk/constants.js';
 import { LdkRegtest } from '../helpers/ldk/regtest.js';
 import { devClusterPorts } from '../helpers/ports.js';
 import { eventually } from '../helpers/wait.js';
@@ -52,10 +53,6 @@ const CAPACITY_SATS = 400_000n;
 const PUSH_MSAT = 100_000_000n;
 /** Confirmations lnfleet asks of a funding it accepts (`channels.minimum-depth` default). */
 const LNFLEET_MIN_DEPTH = 3;
-/** Confirmations LDK asks of a funding it accepts (its default `minimum_depth`). */
-const LDK_MIN_DEPTH = 6;
-/** LDK's anti-reorg depth before it reports outputs spendable. */
-const ANTI_REORG_DELAY = 6;
 /** to_self_delay each side imposes on the other: lnfleet's `channels.to-self-delay` and LDK's default. */
 const TO_SELF_DELAY = 144;
 const RAISED_FEE_RATE = 1_000;
@@ -131,7 +128,7 @@ describe('LDK channels with a dev cluster on the embedded regtest chain', () => 
     const commitment = await rt.findSpend(ch.fundingTxid!, ch.fundingVout!, from);
     assert.ok(commitment !== undefined, 'a commitment mined');
     const ldkHolds = sentBy(a).includes(commitment.tx.txid);
-    const delay = ldkHolds ? TO_SELF_DELAY : ANTI_REORG_DELAY;
+    const delay = ldkHolds ? TO_SELF_DELAY : LDK_ANTI_REORG_DELAY;
     const tip = await chain.tip();
     await rt.mine(closedAt + delay - 2 - tip);
     assert.equal(a.channels.sweeps.filter((s) => s.channelId === ch.channelId).length, 0, 'nothing to sweep a block early');

@@ -19,6 +19,7 @@ import type { LdkChannelInfo } from '../helpers/ldk/ldk-channels.js';
 import type { LdkNode } from '../helpers/ldk/ldk-node.js';
 import { LdkRegtest } from '../helpers/ldk/regtest.js';
 import { waitUntil } from '../helpers/ldk/wait.js';
+import { LDK_ANTI_REORG_DELAY, LDK_MIN_DEPTH, LDK_TO_SELF_DELAY } from '../helpers/ldk/constants.js';
 
 /** Ping ticks only when a test calls them: nothing here depends on timer scheduling. */
 const MANUAL_TICKS_MS = 3_600_000;
@@ -27,12 +28,6 @@ const WAIT_MS = 15_000;
 const CAPACITY_SATS = 400_000n;
 /** A gives B this much at opening, so B has an output of its own when A force-closes. */
 const PUSH_MSAT = 100_000_000n;
-/** LDK's default `minimum_depth`, which B (the acceptor) asks for. */
-const MIN_DEPTH = 6;
-/** Confirmations after which LDK reports an output spendable (its ANTI_REORG_DELAY). */
-const ANTI_REORG_DELAY = 6;
-/** B's `to_self_delay` for A's outputs: LDK's default `our_to_self_delay` (BREAKDOWN_TIMEOUT). */
-const TO_SELF_DELAY = 144;
 const RAISED_FEE_RATE = 1_000;
 
 const seed = (byte: number): Uint8Array => new Uint8Array(32).fill(byte);
@@ -54,7 +49,7 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.ok(a.channels.fundingTxids.includes(pending.fundingTxid), 'LDK funds with the transaction the harness built');
     await rt.settle();
     assert.ok(await rt.inMempool(pending.fundingTxid), 'LDK broadcast the funding transaction');
-    const from = await rt.mine(MIN_DEPTH) - MIN_DEPTH + 1;
+    const from = await rt.mine(LDK_MIN_DEPTH) - LDK_MIN_DEPTH + 1;
     for (const n of [a, b]) await n.waitForEvent('channelReady', isEvent('channelReady', (e) => e.channelId === pending.channelId), WAIT_MS);
     const usable = (n: LdkNode) => waitUntil(`${n.alias} usable`, () => {
       const ch = n.channels.get(pending.channelId);
@@ -69,7 +64,7 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.equal(mine.isOutbound, true);
     assert.equal(mine.channelType, a.anchors ? 'anchors' : 'staticRemoteKey');
     assert.equal(theirs.isOutbound, false);
-    assert.ok(mine.confirmations !== null && mine.confirmations >= MIN_DEPTH);
+    assert.ok(mine.confirmations !== null && mine.confirmations >= LDK_MIN_DEPTH);
     // What each can send is its balance less its reserve (and, for A, the commitment fee): B's 100k
     // sats pushed sit below A's, and each side's inbound mirrors the other's outbound within reserves.
     assert.ok(theirs.outboundMsat > 0n && theirs.outboundMsat < PUSH_MSAT, `B outbound ${theirs.outboundMsat}`);
@@ -154,7 +149,7 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.equal(a.channels.get(first.channelId), undefined);
     assert.equal(b.channels.get(first.channelId), undefined);
     // Each side's closing output pays its own key: LDK reports it spendable once deep enough, and sweeps.
-    await rt.mine(ANTI_REORG_DELAY - 1);
+    await rt.mine(LDK_ANTI_REORG_DELAY - 1);
     const aGot = await sweptOnChain(a, first.channelId, from);
     const bGot = await sweptOnChain(b, first.channelId, from);
     assert.ok(aGot > bGot && bGot > 0n && bGot < PUSH_MSAT / 1000n, `swept A ${aGot}, B ${bGot}`);
@@ -181,14 +176,14 @@ describe('two LDK peers run channels on the embedded regtest chain', () => {
     assert.ok(sentBy(holder).includes(commitment.tx.txid), 'the mined commitment is one the nodes broadcast');
     const sweptFor = (n: LdkNode) => n.channels.sweeps.filter((s) => s.channelId === ch.channelId).length;
 
-    await rt.mine(ANTI_REORG_DELAY - 1);
+    await rt.mine(LDK_ANTI_REORG_DELAY - 1);
     const otherGot = await sweptOnChain(other, ch.channelId, from);
     assert.equal(sweptFor(holder), 0, `${holder.alias}'s output is still locked by to_self_delay`);
 
-    // LDK reports the to_local output when the tip is TO_SELF_DELAY - 1 past the commitment's block,
+    // LDK reports the to_local output when the tip is LDK_TO_SELF_DELAY - 1 past the commitment's block,
     // so a sweep fits in the next block.
     const tip = await chain.tip();
-    await rt.mine(closedAt + TO_SELF_DELAY - 2 - tip);
+    await rt.mine(closedAt + LDK_TO_SELF_DELAY - 2 - tip);
     assert.equal(sweptFor(holder), 0, `one block before maturity ${holder.alias} has nothing to sweep`);
     await rt.mine(1);
     const holderGot = await sweptOnChain(holder, ch.channelId, from);

@@ -74,3 +74,19 @@ export const BROADCAST_SETTLE_TIMEOUT_MS = 10_000;
  * has no estimate, so the wallet's floor (FEE_RATE_SAT_PER_KW) applies whatever this is.
  */
 export const WALLET_CONF_TARGET = 6;
+
+/**
+ * Confirmations LDK asks of a funding transaction when it accepts a channel (its default
+ * `ChannelHandshakeConfig::minimum_depth`).
+ * https://docs.rs/lightning/0.1.0/lightning/util/config/struct.ChannelHandshakeConfig.html#structfield.minimum_depth
+ */
+export const LDK_MIN_DEPTH = 6;
+
+/** Confirmations after which LDK reports an output spendable (its `ANTI_REORG_DELAY`). */
+export const LDK_ANTI_REORG_DELAY = 6;
+
+/**
+ * The `to_self_delay` LDK imposes on its counterparty's outputs: its default
+ * `ChannelHandshakeConfig::our_to_self_delay` (`BREAKDOWN_TIMEOUT`), in blocks.
+ */
+export const LDK_TO_SELF_DELAY = 144;

@@ -24,9 +24,10 @@ async function closeAll(servers: readonly Server[]): Promise<void> {
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: n }, () => listenOn(0)));
   const bound = servers.filter((s): s is Server => s !== undefined);
+  const ports = bound.map((s) => (s.address() as { port: number }).port); // before close: a closed server has no address
   await closeAll(bound);
   if (bound.length < n) throw new Error('freePorts: the kernel refused an ephemeral port');
-  return bound.map((s) => (s.address() as { port: number }).port);
+  return ports;
 }
 
 /** The kernel's ephemeral port range (where `freePorts` and every `listen(0)` draw from). */

@@ -20,10 +20,11 @@ import { LEDS, STATE_TABLE, type Led } from './states.js';
 const PIN_OF = { ok: 'ledOk', warn: 'ledWarn', fault: 'ledFault' } as const satisfies Record<Led, string>;
 
 /**
- * Writes the `fault` row to the configured pins through `provider` and leaves them exported.
- * Returns the pins written (empty when none are configured).
+ * Writes the `fault` row to the configured pins through `provider` and leaves them exported. Resolves
+ * with the pins written (empty when none are configured) once the levels are on the pins (a line
+ * exported just now waits for udev first).
  */
-export function showFaultWithoutFront(config: Pick<LoadedConfig, 'get'>, provider: GpioProvider): number[] {
+export async function showFaultWithoutFront(config: Pick<LoadedConfig, 'get'>, provider: GpioProvider): Promise<number[]> {
   const pins = boardPinsFromConfig(config);
   const row = STATE_TABLE.fault;
   const written: number[] = [];
@@ -38,5 +39,6 @@ export function showFaultWithoutFront(config: Pick<LoadedConfig, 'get'>, provide
     provider.open(pins.statusPin).write(row.status);
     written.push(pins.statusPin);
   }
+  await provider.settled?.();
   return written;
 }

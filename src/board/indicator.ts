@@ -8,11 +8,20 @@
  * runs the same everywhere. `onoff` (and its native `epoll` addon) is loaded lazily on the first `open`,
  * so a build without the addon only loses the LEDs.
  *
+ * Exporting a line that is not exported yet does not block: `open` returns at once, the export is
+ * written asynchronously, and the line is configured once udev has handed its files to the service
+ * user (`60-lnfleet-gpio.rules`); writes made meanwhile are kept and the last one is applied then.
+ * onoff itself busy-waits for those permissions inside its constructor, which held the front's start
+ * (and its peer port) for seconds on an emulated board (docs/boards.md "Boot time").
+ *
  * Does not: decide what to show (see `board-indicator.ts`), or read inputs (`watch()` is not used; it
  * needs epoll on real sysfs, DESIGN §12).
  */
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Gpio } from 'onoff';
+import { realScheduler, type Scheduler } from './scheduler.js';
 
 /** One GPIO configured as an output. Values are physical levels (active-low is the caller's job). */
 export interface GpioOutput {
@@ -25,6 +34,11 @@ export interface GpioOutput {
 /** Opens GPIO outputs by number (Linux GPIO number as in `/sys/class/gpio/gpioN`). */
 export interface GpioProvider {
   open(pin: number): GpioOutput;
+  /**
+   * Resolves when every line opened so far is driven or given up on (an export may still wait for
+   * udev). A short-lived process that writes levels and exits awaits this first.
+   */
+  settled?(): Promise<void>;
 }
 
 /** The little a provider logs; a pino `Logger` fits. */
@@ -46,6 +60,45 @@ export interface OnoffModule {
 
 const loadOnoff = (): OnoffModule => createRequire(import.meta.url)('onoff') as OnoffModule;
 
+/** The sysfs steps the provider takes itself before handing a line to onoff (injectable for tests). */
+export interface GpioSysfs {
+  /** True when `/sys/class/gpio/gpioN` exists (exported earlier, e.g. by a previous run). */
+  exported(pin: number): boolean;
+  /** Writes N to `/sys/class/gpio/export`. */
+  export(pin: number): Promise<void>;
+  /** True when the service user can open the files onoff writes for an output (udev has run). */
+  writable(pin: number): boolean;
+}
+
+const GPIO_ROOT = '/sys/class/gpio';
+/** The files onoff opens to configure and drive an output. */
+const OUTPUT_FILES = ['value', 'direction', 'active_low'] as const;
+
+/** The real sysfs. */
+export const realGpioSysfs: GpioSysfs = {
+  exported: (pin) => existsSync(`${GPIO_ROOT}/gpio${pin}`),
+  export: (pin) => writeFile(`${GPIO_ROOT}/export`, String(pin)),
+  writable: (pin) => OUTPUT_FILES.every((f) => {
+    try {
+      closeSync(openSync(`${GPIO_ROOT}/gpio${pin}/${f}`, 'r+'));
+      return true;
+    } catch {
+      return false;
+    }
+  }),
+};
+
+/** How often an exported line is checked for udev's permissions, and for how long (ms). */
+export const GPIO_EXPORT_POLL_MS = 25;
+export const GPIO_EXPORT_TIMEOUT_MS = 10_000;
+
+/** Injected parts of the onoff provider; every field defaults to the real thing. */
+export interface OnoffProviderParts {
+  readonly load?: () => OnoffModule;
+  readonly sysfs?: GpioSysfs;
+  readonly scheduler?: Scheduler;
+}
+
 /**
  * The real provider: `new Gpio(pin, 'out', 'none', { activeLow: false })`. `activeLow: false` is explicit
  * because a pin exported earlier may still carry `active_low=1` in the kernel, which would silently
@@ -56,12 +109,28 @@ const loadOnoff = (): OnoffModule => createRequire(import.meta.url)('onoff') as 
 export class OnoffGpioProvider implements GpioProvider {
   readonly #log: BoardLogger;
   readonly #load: () => OnoffModule;
+  readonly #sysfs: GpioSysfs;
+  readonly #scheduler: Scheduler;
   #module: OnoffModule | undefined;
   #warned = false;
+  /** Lines still being exported: each promise resolves once the line is driven or given up on. */
+  readonly #exports = new Set<Promise<void>>();
 
-  constructor(log: BoardLogger, load: () => OnoffModule = loadOnoff) {
+  constructor(log: BoardLogger, parts: OnoffProviderParts = {}) {
     this.#log = log;
-    this.#load = load;
+    this.#load = parts.load ?? loadOnoff;
+    this.#sysfs = parts.sysfs ?? realGpioSysfs;
+    this.#scheduler = parts.scheduler ?? realScheduler;
+  }
+
+  async settled(): Promise<void> {
+    // The poll timers are unref'd (they must not keep a front alive); this wait keeps the process up.
+    const keep = setTimeout(() => {}, GPIO_EXPORT_TIMEOUT_MS + 1000);
+    try {
+      while (this.#exports.size > 0) await Promise.all(this.#exports);
+    } finally {
+      clearTimeout(keep);
+    }
   }
 
   /** True once a problem was logged (the LEDs are dark from then on). */
@@ -71,18 +140,66 @@ export class OnoffGpioProvider implements GpioProvider {
 
   open(pin: number): GpioOutput {
     if (this.#warned) return DARK_OUTPUT;
-    let gpio: Gpio;
+    let mod: OnoffModule;
     try {
-      this.#module ??= this.#load();
-      if (!this.#module.Gpio.accessible) {
+      mod = this.#module ??= this.#load();
+      if (!mod.Gpio.accessible) {
         return this.#off({ pin }, 'no GPIO on this host (/sys/class/gpio/export not writable): LEDs and status pin stay off');
       }
-      // Edge 'none': onoff applies an edge only to inputs; the typings want it before the options.
-      gpio = new this.#module.Gpio(pin, 'out', 'none', { activeLow: false });
+      if (this.#sysfs.exported(pin)) return onoffOutput(newOutput(mod, pin), pin, (obj, msg) => this.#warnOnce(obj, msg));
     } catch (e) {
       return this.#off({ pin, err: (e as Error).message }, 'cannot open GPIO: LEDs and status pin stay off');
     }
-    return onoffOutput(gpio, pin, (obj, msg) => this.#warnOnce(obj, msg));
+    return this.#exporting(mod, pin);
+  }
+
+  /** An output for a line being exported: writes are kept until the line is ready, then the last is applied. */
+  #exporting(mod: OnoffModule, pin: number): GpioOutput {
+    let real: GpioOutput | undefined;
+    let last: 0 | 1 | undefined;
+    let closed = false;
+    let done!: () => void;
+    const pending = new Promise<void>((resolve) => { done = resolve; });
+    this.#exports.add(pending);
+    const finish = () => {
+      this.#exports.delete(pending);
+      done();
+    };
+    const fail = (e: unknown) => {
+      this.#warnOnce({ pin, err: (e as Error).message }, 'cannot open GPIO: LEDs and status pin stay off');
+      finish();
+    };
+    const attach = () => {
+      try {
+        real = onoffOutput(newOutput(mod, pin), pin, (obj, msg) => this.#warnOnce(obj, msg));
+      } catch (e) {
+        return fail(e);
+      }
+      if (closed) real.close();
+      else if (last !== undefined) real.write(last);
+      finish();
+    };
+    const deadline = this.#scheduler.now() + GPIO_EXPORT_TIMEOUT_MS;
+    const poll = () => {
+      if (this.#sysfs.writable(pin)) return attach();
+      if (this.#scheduler.now() >= deadline) {
+        return fail(new Error(`gpio${pin} not writable ${GPIO_EXPORT_TIMEOUT_MS} ms after export (is 60-lnfleet-gpio.rules installed?)`));
+      }
+      this.#scheduler.setTimeout(poll, GPIO_EXPORT_POLL_MS);
+    };
+    this.#sysfs.export(pin).then(poll, fail);
+    return {
+      write(value) {
+        if (closed) return;
+        if (real === undefined) last = value;
+        else real.write(value);
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        real?.close(); // not ready yet: attach() releases the line when it is
+      },
+    };
   }
 
   #off(obj: object, msg: string): GpioOutput {
@@ -95,6 +212,12 @@ export class OnoffGpioProvider implements GpioProvider {
     this.#warned = true;
     this.#log.warn({ component: 'board', ...obj }, msg);
   }
+}
+
+/** onoff's output on a line (exported here if needed; onoff then waits for its files). */
+function newOutput(mod: OnoffModule, pin: number): Gpio {
+  // Edge 'none': onoff applies an edge only to inputs; the typings want it before the options.
+  return new mod.Gpio(pin, 'out', 'none', { activeLow: false });
 }
 
 function onoffOutput(gpio: Gpio, pin: number, warn: (obj: object, msg: string) => void): GpioOutput {

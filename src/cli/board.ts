@@ -80,7 +80,7 @@ async function vrrpState(args: readonly string[], deps: BoardCommandDeps, io: Cl
     if (e instanceof BoardError && e.code === 'BOARD_FRONT_UNREACHABLE') {
       const warn = (o: object, m: string) => io.err(`${m} ${JSON.stringify(o)}`);
       const provider = deps.gpio ?? createGpioProvider(config.get('board.gpio.enabled'), { warn, info: () => {} });
-      const pins = showFaultWithoutFront(config, provider);
+      const pins = await showFaultWithoutFront(config, provider);
       if (pins.length > 0) io.err(`the front is not running: showing fault on GPIO ${pins.join(', ')}`);
     }
     throw e;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   BOARD_STATES, BoardError, BoardIndicator, FakeGpioProvider, ManualScheduler, OnoffGpioProvider, STATE_TABLE, VRRP_ROLES,
   combineState, describeStateTable, statusPinHigh, type BoardLogger, type BoardState, type FrontState, type OnoffModule,
-  type StateRow, type VrrpRole,
+  type StateRow, type VrrpRole, type GpioSysfs, GPIO_EXPORT_POLL_MS, GPIO_EXPORT_TIMEOUT_MS,
 } from '../../src/board/index.js';
 import { createLogger } from '../../src/log.js';
 
@@ -223,11 +223,19 @@ function logSink(): BoardLogger & { lines: string[] } {
   return { lines, warn: (_o, m) => lines.push(m), info: () => {} };
 }
 
+/** Stand-in sysfs steps (the provider must not touch the real /sys in unit tests). */
+const NO_SYSFS: GpioSysfs = {
+  exported: () => { throw new Error('sysfs touched'); },
+  export: () => Promise.reject(new Error('sysfs touched')),
+  writable: () => { throw new Error('sysfs touched'); },
+};
+const EXPORTED: GpioSysfs = { ...NO_SYSFS, exported: () => true };
+
 test('onoff provider: no /sys/class/gpio → one warning, dark outputs, no exports', () => {
   const log = logSink();
   let constructed = 0;
   const mod = { Gpio: class { static accessible = false; constructor() { constructed++; } } } as unknown as OnoffModule;
-  const provider = new OnoffGpioProvider(log, () => mod);
+  const provider = new OnoffGpioProvider(log, { load: () => mod, sysfs: NO_SYSFS });
   const ind = new BoardIndicator({ provider, pins: { ...PINS, activeLow: false }, scheduler: new ManualScheduler() });
   ind.setState('searchingBackend');
   ind.close();
@@ -239,7 +247,7 @@ test('onoff provider: no /sys/class/gpio → one warning, dark outputs, no expor
 
 test('onoff provider: a module that fails to load or an export that throws → one warning, then dark', () => {
   const log = logSink();
-  const p1 = new OnoffGpioProvider(log, () => { throw new Error('epoll.node: cannot open shared object file'); });
+  const p1 = new OnoffGpioProvider(log, { load: () => { throw new Error('epoll.node: cannot open shared object file'); }, sysfs: NO_SYSFS });
   p1.open(1).write(1);
   p1.open(2).write(1);
   assert.deepEqual(log.lines, ['cannot open GPIO: LEDs and status pin stay off']);
@@ -257,7 +265,7 @@ test('onoff provider: a module that fails to load or an export that throws → o
       unexport() { calls.push('unexport'); }
     },
   } as unknown as OnoffModule;
-  const p2 = new OnoffGpioProvider(log2, () => mod);
+  const p2 = new OnoffGpioProvider(log2, { load: () => mod, sysfs: EXPORTED });
   const a = p2.open(12);
   a.write(1);
   a.close();
@@ -286,4 +294,103 @@ test('the real onoff module on a host without GPIO: one JSON warning through pin
   assert.equal(entry.component, 'board');
   assert.equal(entry.level, 40); // pino warn
   assert.match(entry.msg, /no GPIO on this host/);
+});
+
+/** A stand-in onoff that records what it is asked to do. */
+function recordingOnoff(calls: string[]): OnoffModule {
+  return {
+    Gpio: class {
+      static accessible = true;
+      readonly #pin: number;
+      constructor(pin: number, dir: string) { this.#pin = pin; calls.push(`new ${pin} ${dir}`); }
+      writeSync(v: number) { calls.push(`write ${this.#pin} ${v}`); }
+      unexport() { calls.push(`unexport ${this.#pin}`); }
+    },
+  } as unknown as OnoffModule;
+}
+
+/** Stand-in sysfs: exports are recorded; a line turns writable when the test says udev has run. */
+function slowUdev() {
+  const exported = new Set<number>();
+  const writable = new Set<number>();
+  const sysfs: GpioSysfs = {
+    exported: (pin) => exported.has(pin),
+    export: async (pin) => { exported.add(pin); },
+    writable: (pin) => writable.has(pin),
+  };
+  return { sysfs, exported, writable };
+}
+
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+test('onoff provider: a line not exported yet is exported without blocking; writes wait for udev, the last one lands', async () => {
+  const calls: string[] = [];
+  const sched = new ManualScheduler();
+  const udev = slowUdev();
+  const provider = new OnoffGpioProvider(logSink(), { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  const out = provider.open(17);
+  out.write(1);
+  out.write(0);
+  out.write(1);
+  assert.deepEqual(calls, [], 'onoff is not asked before the line is ready');
+  await flush();
+  assert.deepEqual([...udev.exported], [17], 'the export was written');
+  sched.advance(GPIO_EXPORT_POLL_MS * 3);
+  assert.deepEqual(calls, [], 'still waiting for udev');
+  udev.writable.add(17);
+  let settled = false;
+  const done = provider.settled().then(() => { settled = true; });
+  await flush();
+  assert.equal(settled, false);
+  sched.advance(GPIO_EXPORT_POLL_MS);
+  await done;
+  assert.deepEqual(calls, ['new 17 out', 'write 17 1'], 'configured once, then only the last level');
+  out.write(0);
+  out.close();
+  assert.deepEqual(calls.slice(2), ['write 17 0', 'unexport 17']);
+});
+
+test('onoff provider: closed before udev ran → the line is released when it becomes ready, never driven', async () => {
+  const calls: string[] = [];
+  const sched = new ManualScheduler();
+  const udev = slowUdev();
+  const provider = new OnoffGpioProvider(logSink(), { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  const out = provider.open(27);
+  out.write(1);
+  out.close();
+  out.write(1);
+  await flush();
+  udev.writable.add(27);
+  sched.advance(GPIO_EXPORT_POLL_MS);
+  await provider.settled();
+  assert.deepEqual(calls, ['new 27 out', 'unexport 27']);
+});
+
+test('onoff provider: udev never hands the line over → one warning after the timeout, dark from then on', async () => {
+  const calls: string[] = [];
+  const log = logSink();
+  const sched = new ManualScheduler();
+  const udev = slowUdev();
+  const provider = new OnoffGpioProvider(log, { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  provider.open(22).write(1);
+  provider.open(23).write(1);
+  await flush();
+  sched.advance(GPIO_EXPORT_TIMEOUT_MS + GPIO_EXPORT_POLL_MS);
+  await provider.settled();
+  assert.deepEqual(calls, []);
+  assert.deepEqual(log.lines, ['cannot open GPIO: LEDs and status pin stay off']);
+  assert.equal(provider.unavailable, true);
+  provider.open(24).write(1);
+  assert.deepEqual([...udev.exported], [22, 23], 'nothing exported after the warning');
+});
+
+test('onoff provider: a failing export write → one warning, dark', async () => {
+  const log = logSink();
+  const sysfs: GpioSysfs = { exported: () => false, export: () => Promise.reject(new Error('EINVAL')), writable: () => true };
+  const calls: string[] = [];
+  const provider = new OnoffGpioProvider(log, { load: () => recordingOnoff(calls), sysfs, scheduler: new ManualScheduler() });
+  provider.open(5).write(1);
+  await provider.settled();
+  assert.deepEqual(calls, []);
+  assert.deepEqual(log.lines, ['cannot open GPIO: LEDs and status pin stay off']);
 });

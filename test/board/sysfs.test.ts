@@ -28,6 +28,7 @@ interface ChildOutput {
   direction: Record<string, string>;
   activeLow: Record<string, string>;
   unexport: string;
+  lateLine: { beforeReady: boolean; value: string; direction: string; activeLow: string };
   warnings: string[];
   ownNs: string;
 }
@@ -89,6 +90,9 @@ test('real onoff on a fake sysfs: value files follow the states; nothing leaks i
     assert.equal(out.direction[pin], 'out', `gpio${pin}/direction`);
     assert.equal(out.activeLow[pin], '0', `gpio${pin}/active_low`);
   }
+  // A line exported by the provider itself: open() returned before the kernel made gpioN, the level
+  // written meanwhile landed once it existed, configured as an output with active_low reset.
+  assert.deepEqual(out.lateLine, { beforeReady: false, value: '1', direction: 'out', activeLow: '0' });
 
   // Private mount: the host's /sys is untouched.
   assert.equal(existsSync('/sys/class/gpio'), hadGpio);

@@ -211,9 +211,12 @@ node "$REPO/firmware-image/bundle.mjs" "$R/opt/lnfleet"
 in_root "$R" /usr/bin/node /opt/lnfleet/dist/src/cli/main.js selftest >/dev/null || die "the bundled CLI fails its selftest on arm64"
 install -m 0755 "$REPO/firmware-image/rootfs/lnfleet-wrapper.sh" "$R/usr/local/bin/lnfleet"
 in_root "$R" useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin lnfleet
-install -m 0644 "$REPO/systemd/lnfleet-front.service" "$REPO/systemd/lnfleet-firstboot.service" "$R/etc/systemd/system/"
-mkdir -p "$R/etc/systemd/system/lnfleet-front.service.d"
-install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-front.service.d/10-image.conf" "$R/etc/systemd/system/lnfleet-front.service.d/"
+# The board's front unit (lnfleet gen systemd --role board-front) starts early and waits for the marker
+# the nftables drop-in writes once the ruleset is loaded (docs/boards.md "Boot time").
+install -m 0644 "$REPO/systemd/lnfleet-front-board.service" "$R/etc/systemd/system/lnfleet-front.service"
+install -m 0644 "$REPO/systemd/lnfleet-firstboot.service" "$R/etc/systemd/system/"
+mkdir -p "$R/etc/systemd/system/lnfleet-front.service.d" "$R/etc/systemd/system/nftables.service.d"
+install -m 0644 "$REPO/firmware-image/rootfs/nftables.service.d/10-lnfleet.conf" "$R/etc/systemd/system/nftables.service.d/"
 mkdir -p "$R/etc/systemd/network" "$R/etc/udev/rules.d" "$R/etc/sysctl.d" "$R/etc/modprobe.d"
 install -m 0644 "$REPO/firmware-image/rootfs/lnfleet-modprobe.conf" "$R/etc/modprobe.d/lnfleet.conf"
 mkdir -p "$R/etc/modules-load.d"

@@ -70,8 +70,10 @@ ${COMMON}`,
   --peer-port N       the onion's virtual port (default 9735)
   --socks-port N      (default 9050)   --control-port N|none   (default 9051)
 ${COMMON}`,
-  systemd: `lnfleet gen systemd --role back|front|firstboot
-  The systemd unit (the files under systemd/ in the source tree are this output).
+  systemd: `lnfleet gen systemd --role back|front|board-front|firstboot
+  The systemd unit (the files under systemd/ in the source tree are this output). board-front is the
+  board image's front: it starts early and waits for the firewall marker instead of being ordered
+  after nftables and first boot.
 ${COMMON}`,
 } as const;
 type Kind = keyof typeof KIND_USAGE;

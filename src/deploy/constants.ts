@@ -114,6 +114,13 @@ export const STATE_DIR = '/var/lib/lnfleet';
 export const LNFLEET_WRAPPER = '/usr/local/bin/lnfleet';
 /** Provisioning bundle the board image drops on the boot partition; first boot consumes it. */
 export const FIRSTBOOT_BUNDLE = '/boot/firmware/lnfleet-bundle.tar';
+/**
+ * Created by the board image's drop-in for `nftables.service` (ExecStartPost) once the ruleset is
+ * loaded, removed when it is flushed. The board's front unit starts early and waits for this file
+ * before it reads its config or opens a port (`lnfleet front --wait-for`), so the firewall still comes
+ * first while Node loads in parallel with first boot (docs/boards.md "Boot time"). /run is per boot.
+ */
+export const FIREWALL_LOADED_MARKER = '/run/lnfleet-firewall-loaded';
 /** systemd `StateDirectory=` of the first-boot oneshot (root-owned, separate from the daemons' state). */
 export const FIRSTBOOT_STATE_NAME = 'lnfleet-firstboot';
 /** Marker written by `lnfleet board firstboot` once the bundle is applied; its presence skips the unit. */

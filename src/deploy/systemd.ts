@@ -15,7 +15,7 @@
 import { dirname } from 'node:path';
 import { assertNever } from '../errors.js';
 import {
-  CLI_MAIN, CONFIG_DIR, FIRSTBOOT_BUNDLE, FIRSTBOOT_DONE_MARKER, FIRSTBOOT_STATE_NAME,
+  CLI_MAIN, CONFIG_DIR, FIREWALL_LOADED_MARKER, FIRSTBOOT_BUNDLE, FIRSTBOOT_DONE_MARKER, FIRSTBOOT_STATE_NAME,
   FIRSTBOOT_WRITABLE_PATHS, FRONT_NOFILE_LIMIT, HOSTNAME_FILE, INSTALL_DIR, NODE_BIN, SERVICE_USER,
 } from './constants.js';
 import { invalid } from './errors.js';
@@ -29,6 +29,8 @@ export const UNIT_FILE_NAMES = {
   back: 'lnfleet-back.service',
   front: 'lnfleet-front.service',
   firstboot: 'lnfleet-firstboot.service',
+  /** Installed as `lnfleet-front.service` on the board image (build.sh renames it). */
+  'board-front': 'lnfleet-front-board.service',
 } as const;
 
 const exec = (args: string) => `${NODE_BIN} ${CLI_MAIN} ${args}`;
@@ -87,11 +89,15 @@ function daemonHardening(role: 'back' | 'front'): Entry[] {
   ];
 }
 
-function daemonUnit(role: 'back' | 'front'): string {
+function daemonUnit(role: 'back' | 'front', board = false): string {
   const front = role === 'front';
   const service: Entry[] = [
     ['Node runs in the foreground; systemd tracks the main process.', 'Type=simple'],
-    ['', `ExecStart=${exec(`${role} --config ${CONFIG_DIR}/${role}.conf`)}`],
+    board
+      ? ['Loads, then waits for the firewall marker before it reads the config or opens a port. With no\n'
+        + 'config after that (a card flashed without a bundle) it says so and exits 0: no restart loop.',
+      `ExecStart=${exec(`${role} --config ${CONFIG_DIR}/${role}.conf --wait-for ${FIREWALL_LOADED_MARKER}`)}`]
+      : ['', `ExecStart=${exec(`${role} --config ${CONFIG_DIR}/${role}.conf`)}`],
     ['', 'Environment=NODE_ENV=production'],
     ['Restart after a crash; a clean exit (operator stop) stays stopped.', 'Restart=on-failure'],
     ['Back off between restarts so a crash loop does not pin a small CPU.', 'RestartSec=2s'],
@@ -112,7 +118,15 @@ function daemonUnit(role: 'back' | 'front'): string {
       ? 'Description=lnfleet front: peer connections (9735) and gossip for the node'
       : 'Description=lnfleet backend: node key, channels, chain and the cluster link'],
     ['', `Documentation=file:${INSTALL_DIR}/docs/deploy.md`],
-    ...(front
+    ...(board
+      ? [
+        ['Board image: no ordering after first boot or nftables. Node and the front\'s code load while they\n'
+          + 'run (two Node starts in parallel instead of in series: seconds under emulation); the process\n'
+          + 'waits for the marker the image\'s nftables drop-in writes once the ruleset is loaded, so the\n'
+          + 'firewall still comes before any port, and the config exists by then. No wait for\n'
+          + 'network-online.target either (docs/boards.md "Boot time").'] as Entry,
+      ]
+      : front
       ? [
         ['The firewall is loaded before the peer port opens, and first boot has written the config. No wait\n'
           + 'for network-online.target: the front listens on the wildcard address and redials the backend\n'
@@ -124,7 +138,9 @@ function daemonUnit(role: 'back' | 'front'): string {
         ['', 'Wants=network-online.target'] as Entry,
       ]),
   ];
-  const title = front
+  const title = board
+    ? 'lnfleet front daemon of the board image. Install: /etc/systemd/system/lnfleet-front.service (the image build does)'
+    : front
     ? 'lnfleet front daemon (one per board). Install: /etc/systemd/system/lnfleet-front.service'
     : 'lnfleet backend daemon. Install: /etc/systemd/system/lnfleet-back.service';
   return render([['Unit', unit], ['Service', service], ['Install', [['', 'WantedBy=multi-user.target']]]], title);
@@ -138,7 +154,9 @@ function firstbootUnit(): string {
     ['...and only once: the command writes this marker when the bundle is applied.', `ConditionPathExists=!${FIRSTBOOT_DONE_MARKER}`],
     ['The bundle is on the boot partition: wait for its mount (and for the root to be writable).', `RequiresMountsFor=${dirname(FIRSTBOOT_BUNDLE)}`],
     ['', 'After=local-fs.target'],
-    ['Config, keys and keepalived.conf must exist before the daemons that read them start.', 'Before=lnfleet-front.service keepalived.service nftables.service'],
+    ['Config, keys, nftables.conf and keepalived.conf must exist before the daemons that read them start.\n'
+      + 'The front is not named: the image\'s front waits for the firewall marker, written after nftables and\n'
+      + 'so after this unit; the generic front unit orders itself after this one.', 'Before=keepalived.service nftables.service'],
   ];
   const service: Entry[] = [
     ['Runs to completion before the units ordered after it start.', 'Type=oneshot'],
@@ -180,12 +198,13 @@ function firstbootUnit(): string {
 /** Generates one unit file. Throws `DEPLOY_INVALID_INPUT` for an unknown `unit`. */
 export function generateSystemdUnit(input: SystemdInput): string {
   const unit = input.unit;
-  if (unit !== 'back' && unit !== 'front' && unit !== 'firstboot') {
-    return invalid('unit', `must be "back", "front" or "firstboot", got ${JSON.stringify(unit)}`);
+  if (unit !== 'back' && unit !== 'front' && unit !== 'firstboot' && unit !== 'board-front') {
+    return invalid('unit', `must be "back", "front", "board-front" or "firstboot", got ${JSON.stringify(unit)}`);
   }
   switch (unit) {
     case 'back': return daemonUnit('back');
     case 'front': return daemonUnit('front');
+    case 'board-front': return daemonUnit('front', true);
     case 'firstboot': return firstbootUnit();
     default: return assertNever(unit, 'unit');
   }

@@ -110,8 +110,11 @@ export interface TorrcInput {
 
 /** Input of `generateSystemdUnit`. */
 export interface SystemdInput {
-  /** Which unit: the two daemons, or the board's first-boot oneshot. */
-  readonly unit: Role | 'firstboot';
+  /**
+   * Which unit: the two daemons, the board's first-boot oneshot, or the board image's front (which
+   * starts early and waits for the firewall itself instead of being ordered after it).
+   */
+  readonly unit: Role | 'firstboot' | 'board-front';
 }
 
 /** What the backend advertises by mDNS (DESIGN §7). */

@@ -18,7 +18,7 @@ import { NODE_BIN } from '../../src/deploy/constants.js';
 import { generateSystemdUnit, UNIT_FILE_NAMES } from '../../src/deploy/systemd.js';
 import { assertCode, assertGolden, findTool, runTool, systemdUrl, withTempDir } from './helpers.js';
 
-const UNITS = (['back', 'front', 'firstboot'] as const).map((u) => [UNIT_FILE_NAMES[u], generateSystemdUnit({ unit: u })] as const);
+const UNITS = (['back', 'front', 'firstboot', 'board-front'] as const).map((u) => [UNIT_FILE_NAMES[u], generateSystemdUnit({ unit: u })] as const);
 
 test('systemd/ holds the generated units', () => {
   for (const [name, text] of UNITS) assertGolden(systemdUrl(name), text);
@@ -41,7 +41,7 @@ test('every hardening line has a comment; never MemoryDenyWriteExecute', () => {
 });
 
 test('unit specifics: user, restart, capabilities, state dir, first-boot conditions', () => {
-  const [back, front, first] = UNITS.map(([, t]) => t) as [string, string, string];
+  const [back, front, first, boardFront] = UNITS.map(([, t]) => t) as [string, string, string, string];
   assert.match(front, /^ExecStart=\/usr\/bin\/node \/opt\/lnfleet\/dist\/src\/cli\/main\.js front --config \/etc\/lnfleet\/front\.conf$/m);
   assert.match(back, /^ExecStart=\/usr\/bin\/node \/opt\/lnfleet\/dist\/src\/cli\/main\.js back --config \/etc\/lnfleet\/back\.conf$/m);
   for (const t of [back, front]) {
@@ -55,7 +55,16 @@ test('unit specifics: user, restart, capabilities, state dir, first-boot conditi
   assert.match(first, /^Type=oneshot$/m);
   assert.match(first, /^ConditionPathExists=\/boot\/firmware\/lnfleet-bundle\.tar$/m);
   assert.match(first, /^ConditionPathExists=!\/var\/lib\/lnfleet-firstboot\/done$/m);
-  assert.match(first, /^Before=lnfleet-front\.service /m);
+  assert.match(first, /^Before=keepalived\.service nftables\.service$/m);
+  // The generic front orders itself after first boot and the firewall; the image's front does not, it
+  // waits for the marker nftables' drop-in writes (and so never opens a port before the ruleset).
+  assert.match(front, /^After=nftables\.service lnfleet-firstboot\.service$/m);
+  assert.doesNotMatch(boardFront, /^(After|Before|Requires|Wants)=/m);
+  assert.doesNotMatch(boardFront, /^Condition/m);
+  assert.match(boardFront, /^ExecStart=\/usr\/bin\/node \/opt\/lnfleet\/dist\/src\/cli\/main\.js front --config \/etc\/lnfleet\/front\.conf --wait-for \/run\/lnfleet-firewall-loaded$/m);
+  assert.equal(boardFront.replace(/^# .*\n/gm, '').replace(/^ExecStart=.*$/m, '').replace(/^Description=.*$/m, ''),
+    front.replace(/^# .*\n/gm, '').replace(/^ExecStart=.*$/m, '').replace(/^After=.*\n/m, '').replace(/^Description=.*$/m, ''),
+    'otherwise the same unit (user, sandbox, limits)');
   assert.match(first, /^ExecStart=\/usr\/bin\/node \/opt\/lnfleet\/dist\/src\/cli\/main\.js board firstboot /m);
   assertCode(() => generateSystemdUnit({ unit: 'sideways' as 'back' }), 'DEPLOY_INVALID_INPUT', 'unit');
 });

@@ -68,14 +68,16 @@ function prepareImage(dir: string): string {
     'i=0; while [ $i -lt 600 ] && ! grep -q ":2607 00000000:0000 0A" /proc/net/tcp /proc/net/tcp6; do sleep 2; i=$((i+1)); done',
     'up=$(cut -d" " -f1 /proc/uptime)',
     `( while true; do for g in ${gpios}; do [ -e $g/value ] && echo "LNFLEET-GPIO $g $(cat $g/direction) $(cat $g/value)"; done > /dev/ttyAMA0; sleep 2; done ) &`,
-    'timeout 300 systemctl is-system-running --wait >/dev/null 2>&1',
-    '{ echo "front listening on 9735 at uptime $up s"; systemd-analyze blame | head -n 30; systemd-analyze time;',
-    '  systemd-analyze critical-chain lnfleet-front.service;',
-    '  journalctl -b -o short-monotonic --no-pager -u lnfleet-firstboot -u lnfleet-front -u nftables -u systemd-networkd | grep -v "^--" | cut -c1-200 | head -n 60;',
-    '  echo "node startup in the guest, now that boot is over:";',
-    '  for c in "node -e 0" "lnfleet version"; do s=$(date +%s%N); $c 2>&1 | head -n 2; echo "$c: $(( ($(date +%s%N) - s) / 1000000 )) ms"; done;',
-    '  echo end-of-report;',
-    '} 2>&1 | sed "s/^/LNFLEET-BOOT /" > /dev/ttyAMA0',
+    // Each step goes to the console as soon as it ends, so a step that hangs shows where.
+    'say() { sed "s/^/LNFLEET-BOOT /" > /dev/ttyAMA0; }',
+    'echo "front listening on 9735 at uptime $up s" | say',
+    'timeout 120 systemctl is-system-running --wait >/dev/null 2>&1 || { echo "boot not finished within 120 s; pending jobs:"; systemctl list-jobs --no-pager; } 2>&1 | say',
+    '{ systemd-analyze blame | head -n 30; systemd-analyze time; } 2>&1 | say',
+    'systemd-analyze critical-chain lnfleet-front.service 2>&1 | say',
+    'journalctl -b -o short-monotonic --no-pager -u lnfleet-firstboot -u lnfleet-front -u nftables -u systemd-networkd 2>&1 | grep -v "^--" | cut -c1-200 | head -n 60 | say',
+    'echo "node startup in the guest, now that boot is over:" | say',
+    'for c in "node -e 0" "lnfleet version"; do s=$(date +%s%N); { timeout 60 $c 2>&1 | head -n 2; echo "$c: $(( ($(date +%s%N) - s) / 1000000 )) ms"; } | say; done',
+    'echo end-of-report | say',
     'wait',
     '',
   ].join('\n'), { mode: 0o755 });
@@ -200,11 +202,14 @@ async function main(): Promise<number> {
     results['qemu CPU time until then'] = `${qemuCpuSeconds(guest.pid).toFixed(1)} s`;
     results['host load average (1 min)'] = loadavg()[0]!.toFixed(1);
     log(`peer handshake with node id ${nodeId} after ${since()} s (goal ≤ ${GOAL_S} s)`);
+    // The front exports its lines without blocking its start, so a line may still read `in` (exported,
+    // not yet configured) at first: wait (bounded) for the latest report of all four to be outputs.
     let gpio: string[] = [];
-    while (gpio.length < 4 && Date.now() < deadline) {
+    const settled = () => gpio.length === 4 && gpio.every((l) => / out [01]$/.test(l));
+    while (!settled() && Date.now() < deadline) {
       const lines = readFileSync(join(dir, 'console.log'), 'utf8').split('\n').map((l) => l.trimEnd()).filter((l) => l.startsWith('LNFLEET-GPIO')); // the tty ends lines in \r\n
       gpio = [...new Map(lines.map((l) => [l.split(' ')[1], l])).values()];
-      if (gpio.length < 4) await sleep(2000);
+      if (!settled()) await sleep(2000);
     }
     if (gpio.length < 4) throw new Error('the LED lines never appeared in sysfs (see console.log)');
     for (const l of gpio) log(`guest sysfs: ${l}`);

@@ -69,6 +69,22 @@ export function annNodeId(b: Uint8Array, which: 1 | 2): Uint8Array {
   return b.subarray(o, o + 33);
 }
 
+/**
+ * The four (signature, key) pairs of a channel_announcement, in the order BOLT 7 lists them: node 1,
+ * node 2, bitcoin 1, bitcoin 2 (views, no copies). Signatures follow the type; keys follow the scid.
+ */
+export function annSignatureKeys(b: Uint8Array): [Uint8Array, Uint8Array][] {
+  const keys = annChainOffset(b) + 40;
+  const pair = (i: number): [Uint8Array, Uint8Array] => [b.subarray(2 + 64 * i, 66 + 64 * i), b.subarray(keys + 33 * i, keys + 33 * (i + 1))];
+  return [pair(0), pair(1), pair(2), pair(3)];
+}
+
+/** The one `signature` of a node_announcement or channel_update: the 64 bytes after the type (a view). */
+export function leadingSignature(b: Uint8Array): Uint8Array {
+  need(b, 66, 'gossip message');
+  return b.subarray(2, 66);
+}
+
 /** short_channel_id of a channel_update. */
 export function updScid(b: Uint8Array): bigint {
   need(b, UPD_CHANNEL_FLAGS + 1, 'channel_update');

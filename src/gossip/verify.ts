@@ -8,11 +8,16 @@
  * the signed range once (`gossipSigningHash`: SHA256(SHA256(bytes after the signatures))) and runs the
  * engine's low-S verify. Pure and synchronous; the engine is passed in so benchmarks and tests can pick.
  *
+ * `verifyRawGossip` makes the same checks from the bytes alone, without decoding (the verification
+ * workers of `verify-pool.ts` run it; it agrees with the decoded checks on every well-formed message).
+ *
  * Does not: check the chain (the backend does), timestamps, or whether a channel is known.
  */
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
+import { WireDecodeError } from '../wire/errors.js';
 import { gossipSigningHash } from '../wire/signed.js';
 import type { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../wire/messages/gossip.js';
+import { GOSSIP_TYPE, annSignatureKeys, leadingSignature, nodeAnnNodeId, rawType } from './raw.js';
 
 /** Which signature failed; `ok` when all hold. */
 export type SignatureVerdict =
@@ -52,4 +57,30 @@ export function verifyNodeAnnouncement(raw: Uint8Array, m: NodeAnnouncement, eng
 export function verifyChannelUpdate(raw: Uint8Array, m: ChannelUpdate, nodeId: Uint8Array, engine: Secp256k1Engine): SignatureVerdict {
   // BOLT #7: - if `signature` is not a valid signature, using `node_id` of the double-SHA256 of the entire message following the `signature` field (including unknown fields following `fee_proportional_millionths`):
   return engine.verify(m.signature, gossipSigningHash(raw), nodeId) ? OK : { ok: false, failed: 'signature' };
+}
+
+/**
+ * The checks above from the message bytes alone (no decoding): a channel_announcement's four
+ * signatures, a node_announcement's signature against its `node_id`, a channel_update's against
+ * `signer` (which the caller looked up). False for a message too short to hold its fields, another
+ * type, or an update without a signer. The router only uses this verdict for a message that decodes.
+ */
+export function verifyRawGossip(raw: Uint8Array, signer: Uint8Array | undefined, engine: Secp256k1Engine): boolean {
+  try {
+    switch (rawType(raw)) {
+      case GOSSIP_TYPE.channelAnnouncement: {
+        const h = gossipSigningHash(raw);
+        return annSignatureKeys(raw).every(([sig, key]) => engine.verify(sig, h, key));
+      }
+      case GOSSIP_TYPE.nodeAnnouncement:
+        return engine.verify(leadingSignature(raw), gossipSigningHash(raw), nodeAnnNodeId(raw));
+      case GOSSIP_TYPE.channelUpdate:
+        return signer !== undefined && engine.verify(leadingSignature(raw), gossipSigningHash(raw), signer);
+      default:
+        return false;
+    }
+  } catch (e) {
+    if (e instanceof WireDecodeError) return false;
+    throw e;
+  }
 }

@@ -12,6 +12,13 @@
  * link is lost. That fixes eclair-front's stuck peers (a duplicate in the "accepted" window was never
  * acked) and its dropping of newer node_announcements for known nodes.
  *
+ * Signature checks may be done ahead of time, off the main thread (`verify-pipeline.ts`): a `gossip`
+ * event then carries a verdict computed on exactly its bytes (`pre`). The router takes it only where it
+ * cannot be wrong: for the self-contained announcements whenever present, for a channel_update only when
+ * it was checked against the very signer the router looks up now; otherwise it verifies inline. A stale
+ * guess costs time, never correctness. `verifyNeed` tells the pipeline what the router would check; it
+ * reads the router's private maps, which is why it lives here and this file runs past ~400 lines.
+ *
  * Spec: BOLT #7 (https://github.com/lightning/bolts/blob/master/07-routing-gossip.md).
  * Learned from eclair's `FrontRouter.scala`; written from scratch.
  * Does not: answer queries (`queries.ts`), batch rebroadcasts (`rebroadcast.ts`), touch sockets, or check
@@ -20,11 +27,27 @@
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { sha256 } from '../crypto/hash.js';
 import { assertNever } from '../errors.js';
+import { WireDecodeError } from '../wire/errors.js';
 import { decodeMessage } from '../wire/registry.js';
 import type { ChannelAnnouncement, ChannelUpdate, NodeAnnouncement } from '../wire/messages/gossip.js';
 import { verifyChannelAnnouncement, verifyChannelUpdate, verifyNodeAnnouncement } from './verify.js';
 import type { GraphCopy, GraphEvent } from './graph.js';
-import { annNodeId, annScid, bytesEqual, nodeAnnNodeId, nodeKey, updDirection, updDontForward, updScid } from './raw.js';
+import {
+  GOSSIP_TYPE,
+  annChainHash,
+  annNodeId,
+  annScid,
+  bytesEqual,
+  nodeAnnNodeId,
+  nodeAnnTimestamp,
+  nodeKey,
+  rawType,
+  updChainHash,
+  updDirection,
+  updDontForward,
+  updScid,
+  updTimestamp,
+} from './raw.js';
 import { RouterMetrics, type GossipKind } from './router-metrics.js';
 import {
   ACCEPTED_WINDOW_MS,
@@ -34,16 +57,41 @@ import {
   MAX_PENDING_AT_BACKEND,
 } from './limits.js';
 
-export { RouterMetrics, type GossipKind, type GossipStatus } from './router-metrics.js';
+export { RouterMetrics, type GossipKind, type GossipStatus, type SignatureCheckWhere } from './router-metrics.js';
 
 /** The backend's verdict on one forwarded message, keyed by SHA256 of its bytes. */
 export type GossipDecision =
   | { readonly hash: Uint8Array; readonly accepted: true }
   | { readonly hash: Uint8Array; readonly accepted: false; readonly reason: string };
 
+/**
+ * A signature verdict computed ahead of time on exactly the bytes of a `gossip` event: `ok` for all of
+ * the message's signatures; `signer`, for a channel_update, is the node id it was checked against.
+ */
+export interface PreVerdict {
+  readonly ok: boolean;
+  readonly signer?: Uint8Array | undefined;
+}
+
+/**
+ * What the router would verify if `raw` arrived now (`FrontRouter.verifyNeed`). `none`: it would drop or
+ * merge the message without a signature check (malformed, another chain, a duplicate of a pending or
+ * just-accepted message, known or stale in the graph copy). `key` is the router's message key.
+ */
+export type VerifyNeed =
+  | { readonly check: 'none' }
+  | { readonly check: 'channel_announcement'; readonly key: string; readonly scid: bigint }
+  /** `known`: the node is in the graph copy or on a pending channel (else only an announcement not yet routed can make it known). */
+  | { readonly check: 'node_announcement'; readonly key: string; readonly nodeId: Uint8Array; readonly known: boolean }
+  /** `signer`: from the graph copy or a pending channel; undefined when the router knows no such channel. */
+  | { readonly check: 'channel_update'; readonly key: string; readonly scid: bigint; readonly direction: 0 | 1; readonly signer: Uint8Array | undefined };
+
+const NO_CHECK: VerifyNeed = { check: 'none' };
+
 /** Inputs of the FrontRouter. `now` is ms since the epoch (any monotonic clock works). */
 export type RouterEvent =
-  | { readonly type: 'gossip'; readonly conn: number; readonly raw: Uint8Array; readonly now: number }
+  /** `pre`: a verdict computed ahead of time on exactly `raw` (see the module comment for when it is used). */
+  | { readonly type: 'gossip'; readonly conn: number; readonly raw: Uint8Array; readonly now: number; readonly pre?: PreVerdict | undefined }
   | { readonly type: 'decision'; readonly decision: GossipDecision; readonly now: number }
   | { readonly type: 'graph'; readonly event: GraphEvent; readonly now: number }
   | { readonly type: 'peerChannels'; readonly conn: number; readonly hasChannels: boolean }
@@ -118,6 +166,12 @@ export class FrontRouter {
   readonly #badSignatures = new Map<number, number>();
   readonly #malformed = new Map<number, number>();
   readonly #channelPeers = new Set<number>();
+  /**
+   * Message keys `verifyNeed` computed, taken by `handle` for the same bytes (one SHA-256 per message,
+   * not two). Keyed by the array object: gossip bytes never change once received (the router already
+   * keeps and forwards them later as they are).
+   */
+  readonly #keys = new WeakMap<Uint8Array, string>();
   #heldCount = 0;
 
   constructor(options: FrontRouterOptions) {
@@ -134,7 +188,7 @@ export class FrontRouter {
     const out = new Out();
     switch (ev.type) {
       case 'gossip':
-        this.#onGossip(ev.conn, ev.raw, out);
+        this.#onGossip(ev.conn, ev.raw, ev.pre, out);
         break;
       case 'decision':
         this.#onDecision(ev.decision, ev.now, out);
@@ -163,7 +217,82 @@ export class FrontRouter {
 
   // ---- incoming gossip ---------------------------------------------------------------------------
 
-  #onGossip(conn: number, raw: Uint8Array, out: Out): void {
+  /**
+   * What `handle` would verify if `raw` came now. It changes no routing state or metric (it only
+   * caches the message key for `handle`). It reads the few fields it needs from the bytes, so a message
+   * that would not decode may still get a check: `handle` drops such a message before any verdict.
+   */
+  verifyNeed(raw: Uint8Array): VerifyNeed {
+    try {
+      switch (rawType(raw)) {
+        case GOSSIP_TYPE.channelAnnouncement:
+          return this.#annNeed(raw);
+        case GOSSIP_TYPE.channelUpdate:
+          return this.#updNeed(raw);
+        case GOSSIP_TYPE.nodeAnnouncement:
+          return this.#nodeNeed(raw);
+        default:
+          return NO_CHECK;
+      }
+    } catch (e) {
+      if (e instanceof WireDecodeError) return NO_CHECK; // malformed: handle() warns without verifying
+      throw e;
+    }
+  }
+
+  /** The message key of `raw`, or undefined when handle() would merge it with a pending or accepted copy. */
+  #newKey(raw: Uint8Array): string | undefined {
+    const key = this.#keys.get(raw) ?? hex(sha256(raw));
+    this.#keys.set(raw, key);
+    return this.#pending.has(key) || this.#accepted.has(key) ? undefined : key;
+  }
+
+  #annNeed(raw: Uint8Array): VerifyNeed {
+    if (!bytesEqual(annChainHash(raw), this.#o.chainHash)) return NO_CHECK;
+    const scid = annScid(raw);
+    if (this.#o.graph.channel(scid) !== undefined || this.#pendingChannels.has(scid)) return NO_CHECK;
+    const key = this.#newKey(raw);
+    return key === undefined ? NO_CHECK : { check: 'channel_announcement', key, scid };
+  }
+
+  #updNeed(raw: Uint8Array): VerifyNeed {
+    if (!bytesEqual(updChainHash(raw), this.#o.chainHash)) return NO_CHECK;
+    const scid = updScid(raw);
+    const direction = updDirection(raw);
+    const c = this.#o.graph.channel(scid);
+    if (c !== undefined && c.updateTimestamp(direction) >= updTimestamp(raw) && c.update(direction) !== undefined) return NO_CHECK;
+    const key = this.#newKey(raw);
+    return key === undefined ? NO_CHECK : { check: 'channel_update', key, scid, direction, signer: this.#signerOf(scid, direction) };
+  }
+
+  #nodeNeed(raw: Uint8Array): VerifyNeed {
+    const nodeId = nodeAnnNodeId(raw);
+    const n = this.#o.graph.node(nodeId);
+    if (n !== undefined && n.announcement !== undefined && n.timestamp >= nodeAnnTimestamp(raw)) return NO_CHECK;
+    const key = this.#newKey(raw);
+    if (key === undefined) return NO_CHECK;
+    const chanKey = this.#pendingNodes.get(nodeKey(nodeId));
+    const known = n !== undefined || (chanKey !== undefined && this.#pending.has(chanKey));
+    return { check: 'node_announcement', key, nodeId, known };
+  }
+
+  /** The node that must have signed an update of `scid` in `direction`: from the graph copy, else a pending channel. */
+  #signerOf(scid: bigint, direction: 0 | 1): Uint8Array | undefined {
+    const c = this.#o.graph.channel(scid);
+    if (c !== undefined) return annNodeId(c.announcement, direction === 0 ? 1 : 2);
+    const chanKey = this.#pendingChannels.get(scid);
+    const chan = chanKey === undefined ? undefined : this.#pending.get(chanKey);
+    return chan === undefined ? undefined : annNodeId(chan.raw, direction === 0 ? 1 : 2);
+  }
+
+  /** `pre` when it applies (see the module comment), else the inline check; counts which one ran. */
+  #signatureOk(pre: PreVerdict | undefined, signer: Uint8Array | undefined, inline: () => boolean): boolean {
+    const usable = pre !== undefined && (signer === undefined || (pre.signer !== undefined && bytesEqual(pre.signer, signer)));
+    this.metrics.signatureCheck(usable ? 'ahead' : 'inline');
+    return usable ? pre.ok : inline();
+  }
+
+  #onGossip(conn: number, raw: Uint8Array, pre: PreVerdict | undefined, out: Out): void {
     let m;
     try {
       m = decodeMessage(raw);
@@ -181,15 +310,16 @@ export class FrontRouter {
     if (m.name !== 'node_announcement' && !bytesEqual((m as ChannelUpdate).chainHash, this.#o.chainHash)) {
       return this.metrics.count('wrong-chain', kind);
     }
-    const key = hex(sha256(raw));
+    const key = this.#keys.get(raw) ?? hex(sha256(raw));
+    this.#keys.delete(raw);
     if (this.#aggregate(conn, key, kind, out)) return;
     switch (m.name) {
       case 'channel_announcement':
-        return this.#onChannelAnnouncement(conn, raw, m as ChannelAnnouncement, key, out);
+        return this.#onChannelAnnouncement(conn, raw, m as ChannelAnnouncement, key, pre, out);
       case 'channel_update':
-        return this.#onChannelUpdate(conn, raw, m as ChannelUpdate, key, out);
+        return this.#onChannelUpdate(conn, raw, m as ChannelUpdate, key, pre, out);
       case 'node_announcement':
-        return this.#onNodeAnnouncement(conn, raw, m as NodeAnnouncement, key, out);
+        return this.#onNodeAnnouncement(conn, raw, m as NodeAnnouncement, key, pre, out);
     }
   }
 
@@ -220,39 +350,32 @@ export class FrontRouter {
     out.release(conn, -1);
   }
 
-  #onChannelAnnouncement(conn: number, raw: Uint8Array, m: ChannelAnnouncement, key: string, out: Out): void {
+  #onChannelAnnouncement(conn: number, raw: Uint8Array, m: ChannelAnnouncement, key: string, pre: PreVerdict | undefined, out: Out): void {
     const scid = m.shortChannelId;
     if (this.#o.graph.channel(scid) !== undefined || this.#pendingChannels.has(scid)) {
       return this.metrics.count('dropped', 'channel_announcement');
     }
     // BOLT #7: - MUST verify the integrity AND authenticity of the message by verifying the
     //   signatures.
-    if (!verifyChannelAnnouncement(raw, m, this.#o.engine).ok) return this.#badSignature(conn, 'channel_announcement', out);
+    if (!this.#signatureOk(pre, undefined, () => verifyChannelAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'channel_announcement', out);
     if (!this.#forward(conn, raw, 'channel_announcement', key, true, out)) return;
     this.#pendingChannels.set(scid, key);
     this.#pendingNodes.set(nodeKey(m.nodeId1), key);
     this.#pendingNodes.set(nodeKey(m.nodeId2), key);
   }
 
-  #onChannelUpdate(conn: number, raw: Uint8Array, m: ChannelUpdate, key: string, out: Out): void {
+  #onChannelUpdate(conn: number, raw: Uint8Array, m: ChannelUpdate, key: string, pre: PreVerdict | undefined, out: Out): void {
     const dir = updDirection(raw);
     const c = this.#o.graph.channel(m.shortChannelId);
-    if (c !== undefined) {
-      // BOLT #7: - if `timestamp` is lower than that of the last-received
-      //   `channel_update` for this `short_channel_id` AND for `node_id`:
-      //     - SHOULD ignore the message.
-      if (c.updateTimestamp(dir) >= m.timestamp && c.update(dir) !== undefined) return this.metrics.count('dropped', 'channel_update');
-      const signer = dir === 0 ? annNodeId(c.announcement, 1) : annNodeId(c.announcement, 2);
-      if (!verifyChannelUpdate(raw, m, signer, this.#o.engine).ok) return this.#badSignature(conn, 'channel_update', out);
-      this.#forward(conn, raw, 'channel_update', key, true, out);
-      return;
-    }
-    const chanKey = this.#pendingChannels.get(m.shortChannelId);
-    const chan = chanKey === undefined ? undefined : this.#pending.get(chanKey);
-    if (chanKey !== undefined && chan !== undefined) {
-      const signer = annNodeId(chan.raw, dir === 0 ? 1 : 2);
-      if (!verifyChannelUpdate(raw, m, signer, this.#o.engine).ok) return this.#badSignature(conn, 'channel_update', out);
-      this.#hold(conn, raw, 'channel_update', key, chanKey, out);
+    // BOLT #7: - if `timestamp` is lower than that of the last-received
+    //   `channel_update` for this `short_channel_id` AND for `node_id`:
+    //     - SHOULD ignore the message.
+    if (c !== undefined && c.updateTimestamp(dir) >= m.timestamp && c.update(dir) !== undefined) return this.metrics.count('dropped', 'channel_update');
+    const signer = this.#signerOf(m.shortChannelId, dir);
+    if (signer !== undefined) {
+      if (!this.#signatureOk(pre, signer, () => verifyChannelUpdate(raw, m, signer, this.#o.engine).ok)) return this.#badSignature(conn, 'channel_update', out);
+      if (c !== undefined) this.#forward(conn, raw, 'channel_update', key, true, out);
+      else this.#hold(conn, raw, 'channel_update', key, this.#pendingChannels.get(m.shortChannelId)!, out);
       return;
     }
     // BOLT #7: - SHOULD accept `channel_update`s for its own channels (even if non-public),
@@ -264,7 +387,7 @@ export class FrontRouter {
     this.metrics.count('no-related-channel', 'channel_update');
   }
 
-  #onNodeAnnouncement(conn: number, raw: Uint8Array, m: NodeAnnouncement, key: string, out: Out): void {
+  #onNodeAnnouncement(conn: number, raw: Uint8Array, m: NodeAnnouncement, key: string, pre: PreVerdict | undefined, out: Out): void {
     const n = this.#o.graph.node(m.nodeId);
     if (n !== undefined) {
       // BOLT #7: - if `node_id` is NOT previously known from a `channel_announcement` message,
@@ -272,13 +395,13 @@ export class FrontRouter {
       //   from this `node_id`:
       //     - SHOULD ignore the message.
       if (n.announcement !== undefined && n.timestamp >= m.timestamp) return this.metrics.count('dropped', 'node_announcement');
-      if (!verifyNodeAnnouncement(raw, m, this.#o.engine).ok) return this.#badSignature(conn, 'node_announcement', out);
+      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
       this.#forward(conn, raw, 'node_announcement', key, true, out);
       return;
     }
     const chanKey = this.#pendingNodes.get(nodeKey(m.nodeId));
     if (chanKey !== undefined && this.#pending.has(chanKey)) {
-      if (!verifyNodeAnnouncement(raw, m, this.#o.engine).ok) return this.#badSignature(conn, 'node_announcement', out);
+      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
       this.#hold(conn, raw, 'node_announcement', key, chanKey, out);
       return;
     }

@@ -82,3 +82,32 @@ export const CHANNEL_RANGE_BUCKET = { capacity: 4, refillMs: 10_000 } as const;
  * peer at ~200 KB/s of query answers on a board's uplink.
  */
 export const SHORT_IDS_BUCKET = { capacity: 60_000, refillMs: 5 } as const;
+
+/**
+ * Verification worker threads when `front.verify-threads` is unset: min(this, cores − 1). One core stays
+ * with the main thread (peers' streams, the link, the router); a 4-core board gets 3 workers, a 2-core
+ * host 1, a single core none (signatures are then checked inline, as with `front.verify-threads = 0`).
+ */
+export const AUTO_VERIFY_THREADS_MAX = 3;
+
+/**
+ * Message bytes handed to the verification workers and not answered yet (bytes, per front). What waits
+ * in the pipeline is already bounded by the peers' read credit (each message counts against its peer's
+ * `MAX_UNRELEASED_GOSSIP` until the router has it); this caps the copies made for the workers when many
+ * peers send at once. Past it a message gets no worker check and the router verifies it inline.
+ * 4 MiB ≈ 15,000 typical channel_updates, about a second of work for three workers on a board.
+ */
+export const MAX_VERIFY_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
+
+/**
+ * A verification worker that dies before it is ready this many times in a row (count) is not restarted:
+ * its engine does not load in a worker here. When no worker is left the pool says so in one log line
+ * and the router verifies everything inline.
+ */
+export const VERIFY_WORKER_MAX_FAILED_STARTS = 3;
+
+/** First restart delay of a dead verification worker (ms); doubles per failed start in a row. */
+export const VERIFY_WORKER_RESTART_MS = 250;
+
+/** Largest restart delay of a verification worker (ms). */
+export const VERIFY_WORKER_RESTART_MAX_MS = 10_000;

@@ -3,6 +3,10 @@
  * The FrontRouter's counters as plain data: `gossipTotal{status,type}`, which the front daemon exports
  * as the Prometheus counter `front_router_gossip_total{status,type}` (eclair: `front.router.gossip`).
  *
+ * Also how each signature check ran (`signatureChecks`, exported as
+ * `front_router_signature_checks_total{where}`): `ahead` = a verdict from the verification pipeline was
+ * used, `inline` = the router verified on the main thread.
+ *
  * Does not: depend on prom-client (the daemon copies these values into its registry).
  */
 
@@ -40,9 +44,23 @@ export type GossipStatus =
   | 'unknown-decision'
   | 'abandoned';
 
-/** Counters keyed by (status, type). */
+/** Where a message's signature check ran: a verdict computed ahead of time, or inline in the router. */
+export type SignatureCheckWhere = 'ahead' | 'inline';
+
+/** Counters keyed by (status, type), and signature checks by where they ran. */
 export class RouterMetrics {
   readonly #counts = new Map<string, number>();
+  readonly #checks: Record<SignatureCheckWhere, number> = { ahead: 0, inline: 0 };
+
+  /** Counts one message whose signatures were judged `where`. */
+  signatureCheck(where: SignatureCheckWhere): void {
+    this.#checks[where] += 1;
+  }
+
+  /** Signature checks by where they ran (messages, not signatures). */
+  signatureChecks(): Readonly<Record<SignatureCheckWhere, number>> {
+    return { ...this.#checks };
+  }
 
   /** Adds `n` to `gossipTotal{status,type}`. */
   count(status: GossipStatus, type: GossipKind, n = 1): void {

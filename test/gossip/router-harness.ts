@@ -1,11 +1,18 @@
 /**
  * Test harness for the FrontRouter: several fronts (routers with their own graph copies) sharing one
  * scripted backend that records forwards and, when told, sends decisions to the fronts that forwarded
- * and graph events to every front. Not a test file.
+ * and graph events to every front. Gossip and peer closes go through each front's `VerifyPipeline`:
+ * with no verifier (the default) straight to the router, else ahead-of-time checks by the verifier
+ * given (`SyncVerifier`, `HeldVerifier`, or a real `VerifyPool`). Not a test file.
  */
 import { sha256 } from '../../src/crypto/hash.js';
 import { loadEngine } from '../../src/crypto/engines.js';
+import type { Secp256k1Engine } from '../../src/crypto/secp256k1.js';
 import { FrontRouter, type RouterAction } from '../../src/gossip/front-router.js';
+import { VerifyPipeline, type Verifier } from '../../src/gossip/verify-pipeline.js';
+import type { VerifyDone } from '../../src/gossip/verify-pool.js';
+import type { VerifyJob } from '../../src/gossip/verify-batch.js';
+import { verifyRawGossip } from '../../src/gossip/verify.js';
 import { GraphCopy, type GraphEvent } from '../../src/gossip/graph.js';
 import { rawType } from '../../src/gossip/raw.js';
 import {
@@ -41,27 +48,74 @@ export const annA = (ts = 1_700_000_000) => nodeAnnouncement(engine, a, ts, 'a')
 export const annB = (ts = 1_700_000_000) => nodeAnnouncement(engine, b, ts, 'b');
 export const annC = (ts = 1_700_000_000) => nodeAnnouncement(engine, c, ts, 'c');
 
-/** One front: its router, graph copy and everything it has emitted. */
+/** Verifies each job at once with the real engine (the verdict still arrives through `done`). */
+export class SyncVerifier implements Verifier {
+  submit(job: VerifyJob, done: VerifyDone): boolean {
+    done(verifyRawGossip(job.raw, job.signer, engine));
+    return true;
+  }
+}
+
+/** Computes verdicts with the real engine but keeps them until the test lets one arrive (any order). */
+export class HeldVerifier implements Verifier {
+  readonly held: { job: VerifyJob; done: VerifyDone }[] = [];
+  submit(job: VerifyJob, done: VerifyDone): boolean {
+    this.held.push({ job, done });
+    return true;
+  }
+  /** Lets the verdict of held job `i` (modulo the count) arrive; false if none is held. */
+  arrive(i: number): boolean {
+    if (this.held.length === 0) return false;
+    const [h] = this.held.splice(i % this.held.length, 1);
+    h!.done(verifyRawGossip(h!.job.raw, h!.job.signer, engine));
+    return true;
+  }
+}
+
+/** Front options: the engine the router verifies inline with, and a verifier for the pipeline. */
+export interface FrontOptions {
+  readonly engine?: Secp256k1Engine;
+  readonly verifier?: Verifier;
+}
+
+/** One front: its router, pipeline, graph copy and everything it has emitted. */
 export class Front {
   readonly graph = new GraphCopy();
   readonly router: FrontRouter;
+  readonly pipeline: VerifyPipeline;
   readonly log: RouterAction[] = [];
+  /** The bytes of every gossip event the router got, in order (the same array objects as sent). */
+  readonly routed: Uint8Array[] = [];
   readonly backend: Backend;
-  constructor(backend: Backend) {
+  constructor(backend: Backend, o: FrontOptions = {}) {
     this.backend = backend;
-    this.router = new FrontRouter({ chainHash: MAINNET_CHAIN, engine, graph: this.graph, ourNodeId: a.pub });
+    this.router = new FrontRouter({ chainHash: MAINNET_CHAIN, engine: o.engine ?? engine, graph: this.graph, ourNodeId: a.pub });
+    const handle = this.router.handle.bind(this.router);
+    this.router.handle = (ev) => {
+      if (ev.type === 'gossip') this.routed.push(ev.raw);
+      return handle(ev);
+    };
+    this.pipeline = new VerifyPipeline(this.router, o.verifier, (x) => this.run(x), () => 0);
     backend.fronts.push(this);
   }
-  /** Runs one event; forwards go to the backend. Returns this call's actions. */
-  run(actions: RouterAction[]): RouterAction[] {
+  /** Records actions; forwards go to the backend. Returns them. */
+  run(actions: readonly RouterAction[]): RouterAction[] {
     for (const x of actions) {
       this.log.push(x);
       if (x.type === 'forwardToBackend') this.backend.received(this, x.msg);
     }
-    return actions;
+    return [...actions];
   }
-  send(conn: number, raw: Uint8Array, now = 0): RouterAction[] {
-    return this.run(this.router.handle({ type: 'gossip', conn, raw, now }));
+  /** A message from `conn` through the pipeline. Returns the actions this call caused. */
+  send(conn: number, raw: Uint8Array): RouterAction[] {
+    const before = this.log.length;
+    this.pipeline.gossip(conn, raw);
+    return this.log.slice(before);
+  }
+  /** The link to the backend is lost (and comes back at once): the backend forgets what this front sent. */
+  lose(): void {
+    this.pipeline.backendLost();
+    this.backend.forget(this);
   }
   /** Credits released to `conn` so far. */
   released(conn: number): number {
@@ -83,6 +137,14 @@ export class Backend {
   readonly forwardCount = new Map<string, number>();
   /** A front forwarded a message it already had pending at the backend (must stay 0). */
   doubleForwards = 0;
+  /** `f` lost its link: nothing it forwarded will be decided for it. */
+  forget(f: Front): void {
+    for (const [k, p] of this.pending) {
+      const fronts = p.fronts.filter((x) => x !== f);
+      if (fronts.length === 0) this.pending.delete(k);
+      else this.pending.set(k, { msg: p.msg, fronts });
+    }
+  }
   received(f: Front, msg: Uint8Array): void {
     const k = hex(sha256(msg));
     this.forwardCount.set(k, (this.forwardCount.get(k) ?? 0) + 1);

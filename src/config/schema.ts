@@ -96,6 +96,7 @@ export const SCHEMA = {
   'front.key-file': k(t.path(), null, FRONT, 'Node key file when front.key-provider = file.'),
   'front.remote-addr': k(t.bool(), 'true', FRONT, 'Send the peer its address in init (BOLT 1 remote_addr).'),
   'front.socks5-proxy': k(t.hostport(), null, FRONT, 'SOCKS5 proxy for outgoing dials (Tor), e.g. 127.0.0.1:9050.'),
+  'front.verify-threads': k(t.int(0, 16), null, FRONT, 'Threads that check incoming gossip signatures; unset = min(3, cores - 1); 0 = on the main thread.'),
   'front.health-listen': k(t.hostport(), '127.0.0.1:9736', FRONT, 'Local endpoint: /healthz, /readyz, /metrics and POST /vrrp (keepalived\'s notify hook). The track script and LVS ask /readyz on metrics.listen.'),
   'sync.peer-limit': k(t.int(0, 100), '5', BACK, 'Peers the backend syncs gossip from at once.'),
 

@@ -31,13 +31,15 @@
  *    the front is ready (`/readyz`, new peers) only after the final chunk. Peer gossip goes through the
  *    `FrontRouter` (verify, dedup, one `gossip_forward`, release), queries and timestamp filters are
  *    answered from the copy, accepted gossip (`graph_event`) is rebroadcast on the daemon's timer.
+ *    Signatures are checked on `front.verify-threads` worker threads (`VerifyPool`, started at the
+ *    first link-up, terminated by `close()`) ahead of the router, or inline by the router without.
  *
  * Does not: import `src/back`, or hold state worth backing up.
  */
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { hostname, networkInterfaces } from 'node:os';
+import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import type { Server as HttpServer } from 'node:http';
 import type { LoadedConfig } from '../config/index.js';
 import { assertNever } from '../errors.js';
@@ -54,13 +56,14 @@ import { DIAL_TIMEOUT_MS, TICK_INTERVAL_MS } from './constants.js';
 import { FrontBoard, type FrontBoardOptions } from './board.js';
 import { startHealthServer, type FrontStatus, type HealthServer } from './health.js';
 import { LinkClient, type BackendAddress, type HelloAck, type LinkStateName, type ResolveBackend } from './link-client.js';
-import { FrontMetrics } from './metrics.js';
+import { FrontMetrics, registerVerifyMetrics } from './metrics.js';
 import { PeerConnection, type PeerTimings } from './peer-fsm.js';
 import { PeerSocket, type PeerSocketHooks } from './peer-socket.js';
 import { remoteAddrDescriptor } from './remote-addr.js';
 import { socks5Connect } from './socks5.js';
 import { FrontGossip } from './gossip.js';
 import { activeEngine } from '../crypto/engines.js';
+import { inlineStats, verifyThreadsFor, VerifyPool } from '../gossip/verify-pool.js';
 
 /** Options of {@link startFront}; all optional, for tests and embedding. */
 export interface StartFrontOptions {
@@ -153,7 +156,11 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   const id = frontIdOf(config, typeof tls.cert === 'string' ? tls.cert : undefined);
   const source = keySourceFromConfig(config, opts.env ?? process.env);
   const frontKey: NodeKey | undefined = source === undefined ? undefined : await loadNodeKey(source, { expectedNodeId: v['node.pub-key'] });
-  const front = new Front(config, log.child({ frontId: id }), now, frontKey, id, opts.rebroadcast);
+  const engine = activeEngine();
+  const verifyThreads = verifyThreadsFor(v['front.verify-threads'], availableParallelism());
+  const verifyPool = verifyThreads > 0 ? new VerifyPool({ threads: verifyThreads, engine, log: log.child({ component: 'verify' }) }) : undefined;
+  const front = new Front(config, log.child({ frontId: id }), now, frontKey, id, opts.rebroadcast, verifyPool);
+  registerVerifyMetrics(front.metrics.registry, () => verifyPool?.stats());
   front.board = new FrontBoard(config, log, front.metrics.registry, opts.board);
   const stopResolving = new AbortController();
   const link = new LinkClient({
@@ -186,6 +193,7 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
     server.close();
     for (const h of http) h.server.close();
     front.board.close();
+    await verifyPool?.close();
     throw e;
   }
   const ticker = setInterval(() => front.tick(), TICK_INTERVAL_MS);
@@ -193,7 +201,8 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   link.start();
   const peerPort = (server.address() as AddressInfo).port;
   const [health, metricsServer] = http as [HealthServer, HealthServer | undefined];
-  log.info({ frontId: id, peerPort, healthPort: health.port, metricsPort: metricsServer?.port, keyProvider: v['front.key-provider'] }, 'front started');
+  log.info({ frontId: id, peerPort, healthPort: health.port, metricsPort: metricsServer?.port, keyProvider: v['front.key-provider'], verifyThreads, engine: engine.name },
+    `front started (gossip signatures: ${verifyThreads > 0 ? `${verifyThreads} verification thread${verifyThreads === 1 ? '' : 's'}` : 'inline'}, ${engine.name} secp256k1)`);
   return {
     id,
     peerPort,
@@ -228,9 +237,12 @@ class Front {
   #closing = false;
 
   readonly #rebroadcast: StartFrontOptions['rebroadcast'];
+  /** Signature-verification threads, or undefined when the router verifies inline. */
+  readonly #verifyPool: VerifyPool | undefined;
 
-  constructor(config: LoadedConfig, log: Logger, now: () => number, key: NodeKey | undefined, id: string, rebroadcast?: StartFrontOptions['rebroadcast']) {
+  constructor(config: LoadedConfig, log: Logger, now: () => number, key: NodeKey | undefined, id: string, rebroadcast: StartFrontOptions['rebroadcast'], verifyPool: VerifyPool | undefined) {
     this.#rebroadcast = rebroadcast;
+    this.#verifyPool = verifyPool;
     this.#config = config;
     this.#log = log;
     this.#now = now;
@@ -254,6 +266,7 @@ class Front {
         : `cluster link is ${linkState}${this.link.lastError ? ` (${this.link.lastError})` : ''}`,
       board: this.board.snapshot(),
       degraded: this.board.health()?.degraded ?? [],
+      gossipVerify: this.#verifyPool?.stats() ?? inlineStats(activeEngine().name),
     };
   }
 
@@ -405,9 +418,11 @@ class Front {
     }
     const first = this.#ack === undefined;
     this.#ack = ack;
+    this.#verifyPool?.start(); // at the first link-up: off the start-up path, before any gossip can come
     this.#gossip ??= new FrontGossip({
       chainHash: ack.chainHash, ourNodeId: ack.nodeId, engine: activeEngine(), log: this.#log.child({ component: 'gossip' }), now: this.#now,
       send: (m) => this.link.send(m), linkUp: () => this.link.state === 'up', registry: this.metrics.registry, rebroadcast: this.#rebroadcast,
+      verifier: this.#verifyPool,
     });
     this.#gossip.linkUp();
     this.metrics.linkUp.set(1);
@@ -526,6 +541,7 @@ class Front {
     ]);
     for (const h of http) h.closeAllConnections();
     await done;
+    await this.#verifyPool?.close();
     this.board.close();
     this.#key?.destroy();
     this.#log.info('front stopped');

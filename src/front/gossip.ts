@@ -9,6 +9,9 @@
  *  - Release: each gossip message read counts against the peer until the router releases it; above
  *    `MAX_UNRELEASED_GOSSIP` the peer's reads pause (reason `gossip`) and resume on release. The router
  *    releases every message exactly once, and everything when the link is lost.
+ *  - Signatures: with verification threads (`front.verify-threads`, the daemon's `VerifyPool`) messages
+ *    pass through a `VerifyPipeline` that has their signatures checked on those threads and hands them
+ *    to the router in arrival order with the verdict; without, the router verifies inline.
  *  - Sending: query replies, timestamp-filter backlogs and rebroadcast batches are lazy iterators in a
  *    per-peer outbox, pulled while the peer's socket buffer is below `GOSSIP_SEND_LOW_WATER_BYTES` and
  *    again on `'drain'`, so the socket sets the pace and a 50k-channel reply never sits in memory.
@@ -26,10 +29,10 @@
  * Does not: decide acceptance (the backend does), or choose sync peers (the backend does).
  */
 import type { Registry } from 'prom-client';
-import { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Secp256k1Engine } from '../crypto/secp256k1.js';
 import { FrontRouter, type RouterAction } from '../gossip/front-router.js';
+import { VerifyPipeline, type Verifier } from '../gossip/verify-pipeline.js';
 import { GraphCopy } from '../gossip/graph.js';
 import { QueryResponder } from '../gossip/queries.js';
 import { onTimestampFilter } from '../gossip/filter.js';
@@ -41,6 +44,7 @@ import type { LinkMessage, LinkMessageNamed } from '../cluster/messages.js';
 import { decodeMessage, encodeMessage } from '../wire/registry.js';
 import type { PeerSocket } from './peer-socket.js';
 import { SEND_BUFFER_PAUSE_READ_BYTES } from './constants.js';
+import { registerRouterMetrics } from './metrics.js';
 
 /**
  * Gossip messages of one peer not yet released by the router before its reads pause: 64. The router
@@ -83,8 +87,10 @@ export interface FrontGossipDeps {
   readonly send: (m: LinkMessage) => boolean;
   /** Whether the link is up now. */
   readonly linkUp: () => boolean;
-  /** The front's metrics registry (gets `front_router_gossip_total{status,type}`). */
+  /** The front's metrics registry (gets `front_router_gossip_total{status,type}` and `front_router_signature_checks_total{where}`). */
   readonly registry: Registry;
+  /** Checks signatures ahead of the router on other threads; undefined: the router verifies inline. */
+  readonly verifier?: Verifier | undefined;
   /** Planner timing instead of `REBROADCAST_INTERVAL_MS` / `REBROADCAST_MAX_PEER_DELAY_MS` (tests). */
   readonly rebroadcast?: { readonly intervalMs: number; readonly maxPeerDelayMs: number } | undefined;
 }
@@ -93,6 +99,8 @@ export interface FrontGossipDeps {
 export class FrontGossip {
   readonly graph = new GraphCopy();
   readonly router: FrontRouter;
+  /** Every gossip message and peer close goes through it to the router (in order). */
+  readonly pipeline: VerifyPipeline;
   readonly #d: FrontGossipDeps;
   readonly #planner: RebroadcastPlanner;
   readonly #peers = new Map<number, GossipPeer>();
@@ -107,18 +115,9 @@ export class FrontGossip {
   constructor(d: FrontGossipDeps) {
     this.#d = d;
     this.router = new FrontRouter({ chainHash: d.chainHash, engine: d.engine, graph: this.graph, ourNodeId: d.ourNodeId });
+    this.pipeline = new VerifyPipeline(this.router, d.verifier, (a) => this.#apply(a), d.now);
     this.#planner = new RebroadcastPlanner({ now: d.now(), rng: Math.random, ...(d.rebroadcast && { intervalMs: d.rebroadcast.intervalMs, maxPeerDelayMs: d.rebroadcast.maxPeerDelayMs }) });
-    const router = this.router;
-    new Counter({
-      name: 'front_router_gossip_total',
-      help: 'Gossip messages through the front router, by what happened to them (status) and type',
-      labelNames: ['status', 'type'] as const,
-      registers: [d.registry],
-      collect() {
-        this.reset();
-        for (const c of router.metrics.gossipTotal()) this.inc({ status: c.status, type: c.type }, c.value);
-      },
-    });
+    registerRouterMetrics(d.registry, this.router.metrics);
   }
 
   /** True once the current link's snapshot is complete (the front may take new peers). */
@@ -146,11 +145,11 @@ export class FrontGossip {
     this.#snapshotStartedAt = this.#d.now();
   }
 
-  /** The link is gone: every message waiting at the backend is released. */
+  /** The link is gone: every message waiting in the pipeline or at the backend is released. */
   linkDown(): void {
     this.#snapshotDone = false;
     this.#building = undefined; // the old copy keeps serving until the next link's snapshot completes
-    this.#apply(this.router.handle({ type: 'backendLost' }));
+    this.pipeline.backendLost();
   }
 
   /** A gossip link message from the backend. */
@@ -262,7 +261,7 @@ export class FrontGossip {
     if (g.retry !== undefined) clearTimeout(g.retry);
     for (const it of g.outbox) it.return?.();
     this.#planner.removePeer(conn);
-    this.#apply(this.router.handle({ type: 'peerClosed', conn }));
+    this.pipeline.peerClosed(conn);
   }
 
   /** The daemon's timer: router expiries, rebroadcast batches. */
@@ -305,7 +304,7 @@ export class FrontGossip {
     if (!this.#d.linkUp()) return; // nowhere to forward; nothing held, so nothing to release
     g.unreleased += 1;
     if (g.unreleased >= MAX_UNRELEASED_GOSSIP) g.p.pause('gossip');
-    this.#apply(this.router.handle({ type: 'gossip', conn: g.p.conn, raw, now: this.#d.now() }));
+    this.pipeline.gossip(g.p.conn, raw);
   }
 
   #query(g: GossipPeer, raw: Uint8Array): void {

@@ -23,6 +23,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { handleVrrpPost, VRRP_MAX_BODY_BYTES, VRRP_PATH, type BoardSnapshot, type VrrpRole } from '../board/index.js';
+import type { VerifyPoolStats } from '../gossip/verify-pool.js';
 
 /** What `/healthz` reports. */
 export interface FrontStatus {
@@ -39,6 +40,8 @@ export interface FrontStatus {
   readonly board: BoardSnapshot;
   /** Health problems of the last sample (`board.health.*`), empty when fine or not sampled yet. */
   readonly degraded: readonly string[];
+  /** Gossip signature checks: threads (`front.verify-threads`), their state and jobs, the engine. */
+  readonly gossipVerify: VerifyPoolStats;
 }
 
 /** What the endpoints read and drive. */

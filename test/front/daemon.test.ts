@@ -13,6 +13,7 @@ import { DEFAULT_SCRIPT_SETTINGS, startScriptedBackend, type ScriptedBackend, ty
 import { creditBatch } from '../../src/front/peer-socket.js';
 import { dialPeer, listenPeer, type TestPeer } from './test-peer.js';
 import { MAINNET, raw } from './helpers.js';
+import { channelAnnouncement, channelUpdate, newChannelKeys, nodeAnnouncement } from '../helpers/gossip-fixtures.js';
 
 const LOOPBACK0 = { host: '127.0.0.1', port: 0 };
 
@@ -250,4 +251,77 @@ test('front.key-provider = env: handshakes use the local key and continue while 
   assert.equal((await peer.exchangeInit()).name, 'init');
   assert.equal(await peer.ping(2), 2);
   assert.ok(!backend.received.some((m) => m.name === 'ecdh_request'), 'no ECDH was asked of the backend');
+});
+
+/** `n` channels' gossip in BOLT 7 order: announcement, both updates, both node announcements. */
+function channelsGossip(n: number, firstBlock: number): Uint8Array[] {
+  const now = Math.floor(Date.now() / 1000);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const keys = newChannelKeys();
+    const scid = (BigInt(firstBlock + i) << 40n) | (1n << 16n);
+    out.push(channelAnnouncement(keys, scid).raw, channelUpdate(keys, scid, 0, now).raw, channelUpdate(keys, scid, 1, now).raw,
+      nodeAnnouncement(keys.node1, now).raw, nodeAnnouncement(keys.node2, now).raw);
+  }
+  return out;
+}
+
+test('front.verify-threads: gossip checked on the threads is forwarded announcement first; status and metrics show the threads; close ends them', async (t) => {
+  const pki = await createTempPki();
+  t.after(() => pki.cleanup());
+  const backend = await startScriptedBackend(pki, { autoAcceptGossip: true });
+  t.after(() => backend.close());
+  const logs = captureLogger('info');
+  const front = await startFront(frontConfig(pki, await pki.issue('front', 'fv'), backend.port, { 'front.verify-threads': '2' }), {
+    logger: logs.logger, peerListen: LOOPBACK0, healthListen: LOOPBACK0,
+  });
+  let closed = false;
+  t.after(() => (closed ? undefined : front.close()));
+  assert.ok(logs.lines.some((l) => /front started \(gossip signatures: 2 verification threads, native secp256k1\)/.test(String(l.msg))));
+  await waitFor('link up', () => front.status().ready);
+  const peer = await dialPeer(front.peerPort, backend.nodeKey.pub);
+  t.after(() => peer.destroy());
+  await peer.exchangeInit();
+  const gossip = channelsGossip(8, 300);
+  const broken = Uint8Array.from(gossip[1]!);
+  broken[20]! ^= 1; // an update of the first channel with a broken signature
+  for (const m of [...gossip, broken]) peer.sendRaw(m);
+  await waitFor('every good message forwarded', () => backend.gossipForwards === gossip.length);
+  const forwarded = backend.received.flatMap((m) => (m.name === 'gossip_forward' ? [Buffer.from(m.message).toString('hex')] : []));
+  for (let c = 0; c < 8; c++) {
+    const at = (k: number) => forwarded.indexOf(Buffer.from(gossip[5 * c + k]!).toString('hex'));
+    for (let k = 1; k < 5; k++) assert.ok(at(0) >= 0 && at(0) < at(k), `channel ${c}: announcement forwarded before message ${k}`);
+  }
+  await waitFor('warning for the broken update', () => peer.messages.some((m) => { const d = decodeMessage(m); return d.name === 'warning' && /invalid signature/.test(Buffer.from(d.data).toString()); }));
+  assert.equal(await peer.ping(6), 6, 'reads go on');
+  const v = front.status().gossipVerify;
+  assert.equal(v.threads, 2);
+  assert.equal(v.mode, 'workers');
+  assert.equal(v.engine, 'native');
+  assert.equal(v.perThread.reduce((n, x) => n + x.jobs, 0), gossip.length + 1, 'every message checked on a thread');
+  const metrics = (await get(front.healthPort, '/metrics')).body;
+  assert.match(metrics, /^front_gossip_verify_threads 2$/m);
+  assert.match(metrics, /^front_gossip_verify_jobs_total\{thread="1"\} \d+$/m);
+  assert.match(metrics, new RegExp(`^front_router_signature_checks_total\\{where="ahead"\\} ${gossip.length + 1}$`, 'm'));
+  assert.match(metrics, /^front_router_signature_checks_total\{where="inline"\} 0$/m);
+  closed = true;
+  await front.close();
+  assert.deepEqual(front.status().gossipVerify.perThread.map((x) => x.state), ['closed', 'closed']);
+});
+
+test('a link loss with gossip in the verification pipeline: the peer\'s reads go on and nothing of it is forwarded on the next link', async (t) => {
+  const s = await setup(t, { settings: { autoAcceptGossip: true }, config: { 'front.verify-threads': '1' } });
+  const { peer } = await attachedPeer(s);
+  t.after(() => peer.destroy());
+  const gossip = channelsGossip(60, 400); // 300 messages, several times the 64 a peer may have unreleased
+  for (const m of gossip) peer.sendRaw(m);
+  await s.backend.kill(); // while they stream in: some forwarded, some in the pipeline, some after the loss
+  await waitFor('link down', () => !s.front.status().ready);
+  const mark = s.backend.received.length;
+  await s.backend.restart();
+  await waitFor('link up again', () => s.front.status().ready);
+  assert.equal(await peer.ping(7), 7, 'the peer is read again: nothing of it was left unreleased');
+  await s.backend.next('peer_attached', () => true, mark);
+  assert.equal(await peer.ping(8), 8);
+  assert.deepEqual(s.backend.received.slice(mark).filter((m) => m.name === 'gossip_forward'), [], 'nothing received before the loss is forwarded after it');
 });

@@ -2,7 +2,8 @@
 // embedded regtest chain behind a gate so a channel_announcement can be held pending at the backend),
 // three real fronts, BOLT 8 test peers on each. Observed from outside only: what peers receive, pongs
 // (a sender's reads continue), the backend's graph counts and decision metrics, and each front's
-// `front_router_gossip_total{status,type}` scraped from its health port's /metrics.
+// `front_router_gossip_total{status,type}` scraped from its health port's /metrics. Front 1 checks
+// signatures on two verification threads, front 2 inline, front 3 with the default.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fundingOutputScript } from '../../src/chain/bitcoin.js';
@@ -52,10 +53,14 @@ function gatedSource(inner: UtxoChainSource): { source: UtxoChainSource; close()
   };
 }
 
-async function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, n: number): Promise<FrontHandle[]> {
+/**
+ * Front i gets `front.verify-threads` = threads[i] (undefined: the default, min(3, cores - 1)), so the
+ * behaviours are checked with signatures verified on threads and inline in one cluster.
+ */
+async function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, threads: readonly (string | undefined)[]): Promise<FrontHandle[]> {
   const fronts: FrontHandle[] = [];
-  for (let i = 1; i <= n; i++) {
-    const f = await startFront(frontConfig(pki, await pki.issue('front', `t${i}`), linkPort), {
+  for (const [i, n] of threads.entries()) {
+    const f = await startFront(frontConfig(pki, await pki.issue('front', `t${i + 1}`), linkPort, n === undefined ? {} : { 'front.verify-threads': n }), {
       logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
       rebroadcast: REBROADCAST,
     });
@@ -109,7 +114,7 @@ const quiet = () => new Promise((r) => setTimeout(r, QUIET_MS));
 test('three fronts, one backend: the five FrontRouterSpec behaviours and the fixes, end to end', async (t) => {
   const gate = gatedSource(chain.source);
   const { pki, backend } = await startTestBackend(t, {}, { chainSource: gate.source });
-  const [f1, f2, f3] = await startFronts(t, pki, backend.linkPort, 3) as [FrontHandle, FrontHandle, FrontHandle];
+  const [f1, f2, f3] = await startFronts(t, pki, backend.linkPort, ['2', '0', undefined]) as [FrontHandle, FrontHandle, FrontHandle];
 
   // Channel a–b with a real funding output; a private channel c–d (never announced); a lone node e.
   const ab = newChannelKeys();
@@ -232,4 +237,18 @@ test('three fronts, one backend: the five FrontRouterSpec behaviours and the fix
     assert.equal(c['abandoned/channel_announcement'] ?? 0, 0);
     assert.equal(c['forwarded-unverified/channel_update'] ?? 0, 0, 'no peer has channels here: private updates are not forwarded');
   }
+  // Where the signatures were checked: f1 on its two threads (the announcement, the held update and
+  // node_announcement), f2 inline (its copy of the announcement), f3 on its default threads if any.
+  assert.deepEqual(await signatureChecks(f1), { ahead: 3, inline: 0 });
+  assert.deepEqual(await signatureChecks(f2), { ahead: 0, inline: 1 });
+  const f3Threads = f3.status().gossipVerify.threads;
+  assert.deepEqual(await signatureChecks(f3), f3Threads > 0 ? { ahead: 1, inline: 0 } : { ahead: 0, inline: 1 }, 'the newer node_announcement');
 });
+
+/** `front_router_signature_checks_total` of one front by `where`. */
+async function signatureChecks(f: FrontHandle): Promise<Counts> {
+  const text = await (await fetch(`http://127.0.0.1:${f.healthPort}/metrics`)).text();
+  const out: Counts = {};
+  for (const m of text.matchAll(/^front_router_signature_checks_total\{where="([^"]+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+  return out;
+}

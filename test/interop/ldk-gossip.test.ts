@@ -1,7 +1,9 @@
 // Interop: a real LDK 0.1 node (WASM, `P2PGossipSync` with no UTXO lookup) connected to front 2 syncs
 // the graph the cluster holds. The graph is pushed into front 1 by a BOLT 8 test peer and accepted by
 // the backend; LDK sends `gossip_timestamp_filter` itself on connect (and may query), and must end
-// with exactly our channels and nodes in its `NetworkGraph`, rejecting nothing.
+// with exactly our channels and nodes in its `NetworkGraph`, rejecting nothing. Front 1 checks the
+// pushed gossip's signatures on two verification threads (each update's signer comes from its
+// announcement still in the pipeline), front 2 with the default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFront, type FrontHandle } from '../../src/front/index.js';
@@ -16,8 +18,8 @@ const CHANNELS = 12;
 test('LDK P2PGossipSync on front 2 syncs the graph pushed into front 1: exact counts, nothing rejected', async (t) => {
   const { pki, backend } = await startTestBackend(t);
   const fronts: FrontHandle[] = [];
-  for (const name of ['ldk1', 'ldk2']) {
-    const f = await startFront(frontConfig(pki, await pki.issue('front', name), backend.linkPort), {
+  for (const [name, extra] of [['ldk1', { 'front.verify-threads': '2' }], ['ldk2', {}]] as const) {
+    const f = await startFront(frontConfig(pki, await pki.issue('front', name), backend.linkPort, extra), {
       logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
       rebroadcast: { intervalMs: 200, maxPeerDelayMs: 50 },
     });
@@ -38,6 +40,8 @@ test('LDK P2PGossipSync on front 2 syncs the graph pushed into front 1: exact co
     }
   }
   await waitFor('backend stored the graph', () => backend.status().graph.nodes === 2 * CHANNELS);
+  const checked = fronts[0]!.status().gossipVerify.perThread.reduce((n, x) => n + x.jobs, 0);
+  assert.equal(checked, 5 * CHANNELS, 'every pushed message was checked on front 1\'s threads');
 
   const ldk = await LdkNode.start({ network: 'regtest', alias: 'ldk-gossip', tickIntervalMs: 200 });
   t.after(() => ldk.stop());

@@ -11,6 +11,11 @@
  * large packages only some commands load on demand (`LAZY_EXTERNAL`: the AWS SDK for the aws-sm key
  * provider, the X.509 toolkit for issuing certificates).
  *
+ * The front's gossip signature-verification threads run their own entry file, which the bundled CLI
+ * finds at dist/src/gossip/verify-worker.js (src/gossip/verify-pool.ts names it relative to
+ * dist/src/<any dir>/, which main.js also is). That file is bundled the same way, in place, so the
+ * image needs nothing else of dist/ either.
+ *
  * Usage: node firmware-image/bundle.mjs <install dir with dist/ and node_modules/>
  * Prints the bundle size and the external list.
  */
@@ -60,28 +65,38 @@ function nativePackages(nm) {
 
 const root = resolve(process.argv[2] ?? '.');
 const main = join(root, 'dist/src/cli/main.js');
-const outfile = `${main}.bundle.tmp`;
+const worker = join(root, 'dist/src/gossip/verify-worker.js');
 const BANNER = "import { createRequire as __lnfleetCreateRequire } from 'node:module'; const require = __lnfleetCreateRequire(import.meta.url);";
-if (readFileSync(main, 'utf8').includes('__lnfleetCreateRequire')) {
-  console.error(`bundle: ${main} is already a bundle; copy a fresh dist/ first`);
-  process.exit(1);
+for (const entry of [main, worker]) {
+  if (readFileSync(entry, 'utf8').includes('__lnfleetCreateRequire')) {
+    console.error(`bundle: ${entry} is already a bundle; copy a fresh dist/ first`);
+    process.exit(1);
+  }
 }
 const external = [...nativePackages(join(root, 'node_modules')), ...LAZY_EXTERNAL];
-const r = await build({
-  entryPoints: [main],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external,
-  plugins: [promClientParts],
-  // CommonJS packages inside an ES module bundle call require(): give them Node's.
-  banner: { js: BANNER },
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-});
-const bytes = Object.values(r.metafile.outputs)[0].bytes;
-renameSync(outfile, main);
-console.log(`bundle: ${main} (${(bytes / 1024).toFixed(0)} KiB); external: ${external.join(' ')}`);
+
+/** Bundles `entry` into one ES module at the same path; returns its size in bytes. */
+async function bundleInPlace(entry) {
+  const outfile = `${entry}.bundle.tmp`;
+  const r = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external,
+    plugins: [promClientParts],
+    // CommonJS packages inside an ES module bundle call require(): give them Node's.
+    banner: { js: BANNER },
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  });
+  renameSync(outfile, entry);
+  return Object.values(r.metafile.outputs)[0].bytes;
+}
+
+const mainBytes = await bundleInPlace(main);
+const workerBytes = await bundleInPlace(worker);
+console.log(`bundle: ${main} (${(mainBytes / 1024).toFixed(0)} KiB), ${worker} (${(workerBytes / 1024).toFixed(0)} KiB); external: ${external.join(' ')}`);

@@ -139,8 +139,19 @@ export function frontConfig(pki: TempPki, front: MemberFiles, linkPort: number, 
     // collide between fronts and test files (tests that want it pass `metricsListen` or turn this on).
     'metrics.enabled': 'false',
     'metrics.listen': '127.0.0.1:9095',
+    ...verifyThreadsFromEnv(),
     ...extra,
   });
+}
+
+/**
+ * `LNFLEET_TEST_VERIFY_THREADS`, when set, becomes every test front's `front.verify-threads` (a test's own
+ * setting wins), so the daemon suites run with the gossip verification threads off (`0`) or at another
+ * count; unset, fronts take the default (min(3, cores - 1)).
+ */
+function verifyThreadsFromEnv(): Record<string, string> {
+  const n = process.env.LNFLEET_TEST_VERIFY_THREADS;
+  return n === undefined || n === '' ? {} : { 'front.verify-threads': n };
 }
 
 /** A pino logger whose JSON lines are kept in `lines` (parsed), for asserting on log output. */

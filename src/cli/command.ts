@@ -24,6 +24,11 @@ export interface Command {
   readonly summary: string;
   /** Full usage text printed for `lnfleet NAME --help` and after a usage error. */
   readonly usage: string;
+  /**
+   * The usage text for `lnfleet NAME ARGS… --help` when it depends on ARGS (a subcommand's own help,
+   * e.g. `lnfleet provision init --help`); undefined = `usage`. The command is never run for --help.
+   */
+  helpFor?(args: readonly string[]): string | undefined;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 

@@ -208,6 +208,7 @@ export const genCommand: Command = {
   name: 'gen',
   summary: 'write a deploy file: nftables, keepalived, torrc or systemd unit',
   usage: USAGE,
+  helpFor: (args) => (KINDS.includes(args[0] as Kind) ? KIND_USAGE[args[0] as Kind] : undefined),
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const a = parseArgs(args, { options: OPTIONS, flags: FLAGS });
     const kind = a.positionals[0];

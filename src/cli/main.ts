@@ -75,7 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(cmd.usage);
+    io.out(cmd.helpFor?.(rest) ?? cmd.usage);
     return 0;
   }
   try {

@@ -210,6 +210,7 @@ export function makeProvisionCommand(deps: { env?: () => Readonly<Record<string,
     name: 'provision',
     summary: 'create the cluster CA, member certificates, revocations or the shared certificate',
     usage: USAGE.main,
+    helpFor: (args) => (args[0] !== undefined && Object.prototype.hasOwnProperty.call(SUBS, args[0]) ? USAGE[args[0] as keyof typeof SUBS] : undefined),
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const [sub, ...rest] = args;
       if (sub === undefined || sub === '--help') {

@@ -68,3 +68,21 @@ test('selftest honours LNFLEET_SECP256K1_ENGINE and rejects an unknown engine', 
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /unknown secp256k1 engine "bogus"/);
 });
+
+test('a subcommand\'s --help prints that subcommand\'s usage and runs nothing', async () => {
+  const cases: [string[], RegExp][] = [
+    [['provision', 'init', '--help'], /^usage: lnfleet provision init /],
+    [['provision', 'board', 'front-a', '--dir', '/nonexistent', '--help'], /^usage: lnfleet provision board /],
+    [['gen', 'systemd', '--help'], /^lnfleet gen systemd --role /],
+    [['gen', '--help'], /^usage: lnfleet gen KIND/],
+    // Commands whose usage already covers their subcommands print it (and never run the subcommand).
+    [['board', 'firstboot', '--help'], /^usage: lnfleet board/],
+    [['provision', '-h'], /^usage: lnfleet provision </],
+  ];
+  for (const [argv, first] of cases) {
+    const cap = capture();
+    assert.equal(await main(argv, cap.io), 0, argv.join(' '));
+    assert.match(cap.out.join('\n'), first, argv.join(' '));
+    assert.deepEqual(cap.err, [], argv.join(' '));
+  }
+});

@@ -458,7 +458,7 @@ export class FrontRouter {
     this.metrics.count(d.accepted ? 'accepted' : 'rejected', p.kind);
     if (d.accepted && !p.eventSeen) this.#accepted.set(key, { origins: p.origins, expires: now + ACCEPTED_WINDOW_MS });
     if (p.kind !== 'channel_announcement') return;
-    this.#forgetPendingChannel(key);
+    this.#forgetPendingChannel(key, p.raw);
     // The channel may be known although our copy was refused: another front's copy of the same
     // announcement won the race and its graph event arrived first (the backend calls ours a duplicate).
     // What waited for the channel goes on in that case too, or it would be lost.
@@ -480,9 +480,16 @@ export class FrontRouter {
     }
   }
 
-  #forgetPendingChannel(key: string): void {
-    for (const [scid, k] of this.#pendingChannels) if (k === key) this.#pendingChannels.delete(scid);
-    for (const [n, k] of this.#pendingNodes) if (k === key) this.#pendingNodes.delete(n);
+  /** Drops the pending-channel entries of announcement `raw` (hash `key`): its scid and its two nodes. */
+  #forgetPendingChannel(key: string, raw: Uint8Array): void {
+    // By the announcement's own scid and node ids, not a scan of the maps (that was linear in what is
+    // pending, per decision). A node entry may already name a newer pending channel: keep that one.
+    const scid = annScid(raw);
+    if (this.#pendingChannels.get(scid) === key) this.#pendingChannels.delete(scid);
+    for (const side of [1, 2] as const) {
+      const n = nodeKey(annNodeId(raw, side));
+      if (this.#pendingNodes.get(n) === key) this.#pendingNodes.delete(n);
+    }
   }
 
   #onGraphEvent(ev: GraphEvent, out: Out): void {

@@ -323,11 +323,17 @@ function slowUdev() {
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-test('onoff provider: a line not exported yet is exported without blocking; writes wait for udev, the last one lands', async () => {
+/** The onoff provider over a stand-in onoff and a slow udev, on a virtual clock. */
+function exportRig(log: BoardLogger = logSink()) {
   const calls: string[] = [];
   const sched = new ManualScheduler();
   const udev = slowUdev();
-  const provider = new OnoffGpioProvider(logSink(), { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  const provider = new OnoffGpioProvider(log, { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  return { calls, sched, udev, provider };
+}
+
+test('onoff provider: a line not exported yet is exported without blocking; writes wait for udev, the last one lands', async () => {
+  const { calls, sched, udev, provider } = exportRig();
   const out = provider.open(17);
   out.write(1);
   out.write(0);
@@ -351,10 +357,7 @@ test('onoff provider: a line not exported yet is exported without blocking; writ
 });
 
 test('onoff provider: closed before udev ran → the line is released when it becomes ready, never driven', async () => {
-  const calls: string[] = [];
-  const sched = new ManualScheduler();
-  const udev = slowUdev();
-  const provider = new OnoffGpioProvider(logSink(), { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  const { calls, sched, udev, provider } = exportRig();
   const out = provider.open(27);
   out.write(1);
   out.close();
@@ -367,11 +370,8 @@ test('onoff provider: closed before udev ran → the line is released when it be
 });
 
 test('onoff provider: udev never hands the line over → one warning after the timeout, dark from then on', async () => {
-  const calls: string[] = [];
   const log = logSink();
-  const sched = new ManualScheduler();
-  const udev = slowUdev();
-  const provider = new OnoffGpioProvider(log, { load: () => recordingOnoff(calls), sysfs: udev.sysfs, scheduler: sched });
+  const { calls, sched, udev, provider } = exportRig(log);
   provider.open(22).write(1);
   provider.open(23).write(1);
   await flush();

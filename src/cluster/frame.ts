@@ -11,6 +11,7 @@
  */
 import { LnfleetError } from '../errors.js';
 import { MAX_LINK_FRAME_BYTES } from './constants.js';
+import type { Writer } from '../wire/reader.js';
 
 /** One frame off the link: the message type and its payload bytes. */
 export interface Frame {
@@ -42,6 +43,28 @@ export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
   dv.setUint16(HEADER, type);
   out.set(payload, HEADER + TYPE);
   return out;
+}
+
+/** Bytes before a frame's payload: u32 length, u16 type. */
+export const FRAME_PREFIX_BYTES = HEADER + TYPE;
+
+/**
+ * Writes a frame's prefix (length to be filled in, `type`) into `w`, so the payload can be encoded
+ * straight after it and `endFrame` can return the frame without another copy.
+ */
+export function beginFrame(w: Writer, type: number): void {
+  w.u32(0);
+  w.u16(type);
+}
+
+/** Fills in the length of a frame begun with `beginFrame` (`frame` = all bytes written). */
+export function endFrame(frame: Uint8Array): Uint8Array {
+  const length = frame.length - HEADER;
+  if (length > MAX_LINK_FRAME_BYTES) {
+    throw new FrameError('tooLarge', `link frame of ${length} bytes exceeds ${MAX_LINK_FRAME_BYTES}`);
+  }
+  new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setUint32(0, length);
+  return frame;
 }
 
 /**

@@ -16,7 +16,10 @@ import { bytes, chainHash, point, remainingBytes, u16, u32, u64, u8, varBytes16 
 import { bool, str16 } from './codecs.js';
 import { tlvStream } from '../wire/tlv.js';
 import { msg, type MessageOf } from '../wire/messages/define.js';
-import { encodeFrame, type Frame } from './frame.js';
+import { beginFrame, endFrame, type Frame } from './frame.js';
+
+/** First buffer size when encoding a link message (a peer or gossip message fits; larger ones grow). */
+const LINK_WRITER_CAPACITY = 1024;
 import { GOSSIP_LINK_MESSAGE_DEFS } from './gossip-messages.js';
 
 /** Version of this protocol, exchanged in `hello`/`hello_ack`. Bump on an incompatible change. */
@@ -120,7 +123,9 @@ export function decodeLinkMessage(frame: Frame): LinkMessage {
 export function encodeLinkMessage(m: LinkMessage): Uint8Array {
   const def = BY_NAME.get(m.name);
   if (!def) throw new WireEncodeError(`unknown link message ${m.name}`);
-  const w = new Writer();
+  // One buffer for prefix and payload: most link frames carry one peer or gossip message (< 512 bytes).
+  const w = new Writer(LINK_WRITER_CAPACITY);
+  beginFrame(w, def.type);
   (def as { encode(w: Writer, v: LinkMessage): void }).encode(w, m);
-  return encodeFrame(def.type, w.finish());
+  return endFrame(w.finish());
 }

@@ -136,11 +136,10 @@ export function nodeAnnNodeId(b: Uint8Array): Uint8Array {
 
 /** A node id as the string key the graph uses (lowercase hex). */
 export function nodeKey(id: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < id.length; i++) s += HEX[id[i]!];
-  return s;
+  // One native call and one flat string (a per-byte concatenation built 32 cons strings per key, and
+  // keys are made several times per gossip message).
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Hex key → 33 bytes. */
 export function nodeKeyBytes(key: string): Uint8Array {

@@ -106,8 +106,13 @@ export class Reader {
 
 /** A growable big-endian byte sink. `finish()` returns exactly the bytes written. */
 export class Writer {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array;
   private len = 0;
+
+  /** `capacity`: the first buffer's size; a caller that knows its usual size saves the regrowth copies. */
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodeFrame, FrameDecoder, FrameError } from '../../src/cluster/frame.js';
+import { beginFrame, encodeFrame, endFrame, FrameDecoder, FrameError } from '../../src/cluster/frame.js';
+import { Writer } from '../../src/wire/reader.js';
 
 test('frames survive any split of the byte stream', () => {
   fc.assert(
@@ -43,4 +44,17 @@ test('a declared length above the limit is refused before buffering the payload'
 
 test('a length shorter than the type field is refused', () => {
   assert.throws(() => new FrameDecoder().push(new Uint8Array([0, 0, 0, 1, 7])), (e: unknown) => e instanceof FrameError && e.kind === 'tooSmall');
+});
+
+test('beginFrame + endFrame write the same bytes as encodeFrame, with one buffer; too large is refused', () => {
+  for (const [capacity, payload] of [[1024, new Uint8Array([0xaa, 0xbb])], [8, new Uint8Array(3000).fill(7)], [64, new Uint8Array(0)]] as const) {
+    const w = new Writer(capacity);
+    beginFrame(w, 0x0102);
+    w.bytes(payload);
+    assert.deepEqual(endFrame(w.finish()), encodeFrame(0x0102, payload));
+  }
+  const big = new Writer();
+  beginFrame(big, 1);
+  big.bytes(new Uint8Array(1 << 20));
+  assert.throws(() => endFrame(big.finish()), (e: unknown) => e instanceof FrameError && e.kind === 'tooLarge');
 });

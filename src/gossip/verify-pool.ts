@@ -34,6 +34,13 @@ import {
 } from './limits.js';
 
 /**
+ * V8 heap limits of a verification thread. It keeps nothing between batches (one packed buffer in, one
+ * verdict array out), so small heaps do; V8's defaults sized each thread's isolate at ≈ 13 MB RSS on an
+ * idle front, which counts on a small board with three threads.
+ */
+const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } as const;
+
+/**
  * The worker's entry file. Written as `../gossip/` so it names the same file from this module
  * (dist/src/gossip/) and from the board image's one-file CLI (dist/src/cli/main.js, whose
  * `import.meta.url` this expression gets there); `firmware-image/bundle.mjs` writes the worker's own
@@ -229,7 +236,7 @@ export class VerifyPool {
   }
 
   #spawn(slot: Slot): void {
-    const worker = new Worker(this.#url, { workerData: { engine: this.engine.name } satisfies VerifyWorkerData });
+    const worker = new Worker(this.#url, { workerData: { engine: this.engine.name } satisfies VerifyWorkerData, resourceLimits: WORKER_HEAP_LIMITS });
     worker.unref();
     slot.state = { name: 'starting', worker };
     worker.on('message', (m: VerifyReply) => this.#onMessage(slot, worker, m));

@@ -37,6 +37,7 @@ import {
   annChainHash,
   annNodeId,
   annScid,
+  annUpdateSigner,
   bytesEqual,
   nodeAnnNodeId,
   nodeAnnTimestamp,
@@ -279,10 +280,10 @@ export class FrontRouter {
   /** The node that must have signed an update of `scid` in `direction`: from the graph copy, else a pending channel. */
   #signerOf(scid: bigint, direction: 0 | 1): Uint8Array | undefined {
     const c = this.#o.graph.channel(scid);
-    if (c !== undefined) return annNodeId(c.announcement, direction === 0 ? 1 : 2);
+    if (c !== undefined) return annUpdateSigner(c.announcement, direction);
     const chanKey = this.#pendingChannels.get(scid);
     const chan = chanKey === undefined ? undefined : this.#pending.get(chanKey);
-    return chan === undefined ? undefined : annNodeId(chan.raw, direction === 0 ? 1 : 2);
+    return chan === undefined ? undefined : annUpdateSigner(chan.raw, direction);
   }
 
   /** `pre` when it applies (see the module comment), else the inline check; counts which one ran. */
@@ -522,7 +523,7 @@ export class FrontRouter {
         return bytesEqual(annNodeId(raw, 1), us) || bytesEqual(annNodeId(raw, 2), us);
       case 'channelUpdated': {
         const c = this.#o.graph.channel(updScid(raw));
-        return c !== undefined && bytesEqual(annNodeId(c.announcement, updDirection(raw) === 0 ? 1 : 2), us);
+        return c !== undefined && bytesEqual(annUpdateSigner(c.announcement, updDirection(raw)), us);
       }
       case 'nodeUpdated':
         return bytesEqual(nodeAnnNodeId(raw), us);

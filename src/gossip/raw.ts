@@ -70,6 +70,14 @@ export function annNodeId(b: Uint8Array, which: 1 | 2): Uint8Array {
 }
 
 /**
+ * The node that signs a channel_update of this channel_announcement's channel in `direction` (the
+ * update's `channel_flags` bit 0): BOLT 7, direction 0 is `node_id_1`, 1 is `node_id_2`. A view.
+ */
+export function annUpdateSigner(b: Uint8Array, direction: 0 | 1): Uint8Array {
+  return annNodeId(b, direction === 0 ? 1 : 2);
+}
+
+/**
  * The four (signature, key) pairs of a channel_announcement, in the order BOLT 7 lists them: node 1,
  * node 2, bitcoin 1, bitcoin 2 (views, no copies). Signatures follow the type; keys follow the scid.
  */

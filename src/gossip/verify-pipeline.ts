@@ -21,7 +21,7 @@
  *
  * Does not: run threads (`verify-pool.ts`), or pause peers (the front service does, by read credit).
  */
-import { annNodeId, nodeKey } from './raw.js';
+import { annNodeId, annUpdateSigner, nodeKey } from './raw.js';
 import type { FrontRouter, PreVerdict, RouterAction } from './front-router.js';
 import type { VerifyDone } from './verify-pool.js';
 import type { VerifyJob } from './verify-batch.js';
@@ -149,7 +149,7 @@ export class VerifyPipeline {
   /** The signer of an update from an announcement of its channel that is still in the FIFO. */
   #inFlightSigner(scid: bigint, direction: 0 | 1): Uint8Array | undefined {
     const e = this.#anns.get(scid);
-    return e === undefined ? undefined : annNodeId(e.raw, direction === 0 ? 1 : 2);
+    return e === undefined ? undefined : annUpdateSigner(e.raw, direction);
   }
 
   /** Hands ready entries at the head to the router, in order. Re-entrant calls leave it to the outer loop. */

@@ -146,11 +146,16 @@ export class OnoffGpioProvider implements GpioProvider {
       if (!mod.Gpio.accessible) {
         return this.#off({ pin }, 'no GPIO on this host (/sys/class/gpio/export not writable): LEDs and status pin stay off');
       }
-      if (this.#sysfs.exported(pin)) return onoffOutput(newOutput(mod, pin), pin, (obj, msg) => this.#warnOnce(obj, msg));
+      if (this.#sysfs.exported(pin)) return this.#output(mod, pin);
     } catch (e) {
       return this.#off({ pin, err: (e as Error).message }, 'cannot open GPIO: LEDs and status pin stay off');
     }
     return this.#exporting(mod, pin);
+  }
+
+  /** onoff's output on `pin`, its write and unexport failures logged once. */
+  #output(mod: OnoffModule, pin: number): GpioOutput {
+    return onoffOutput(newOutput(mod, pin), pin, (obj, msg) => this.#warnOnce(obj, msg));
   }
 
   /** An output for a line being exported: writes are kept until the line is ready, then the last is applied. */
@@ -171,7 +176,7 @@ export class OnoffGpioProvider implements GpioProvider {
     };
     const attach = () => {
       try {
-        real = onoffOutput(newOutput(mod, pin), pin, (obj, msg) => this.#warnOnce(obj, msg));
+        real = this.#output(mod, pin);
       } catch (e) {
         return fail(e);
       }

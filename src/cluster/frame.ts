@@ -11,7 +11,7 @@
  */
 import { LnfleetError } from '../errors.js';
 import { MAX_LINK_FRAME_BYTES } from './constants.js';
-import type { Writer } from '../wire/reader.js';
+import { Writer } from '../wire/reader.js';
 
 /** One frame off the link: the message type and its payload bytes. */
 export interface Frame {
@@ -31,22 +31,16 @@ export class FrameError extends LnfleetError<'LINK_FRAME'> {
 const HEADER = 4;
 const TYPE = 2;
 
+/** Bytes before a frame's payload: u32 length, u16 type. */
+const PREFIX = HEADER + TYPE;
+
 /** Encodes one frame. Throws `FrameError` if the payload would exceed `MAX_LINK_FRAME_BYTES`. */
 export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
-  const length = TYPE + payload.length;
-  if (length > MAX_LINK_FRAME_BYTES) {
-    throw new FrameError('tooLarge', `link frame of ${length} bytes exceeds ${MAX_LINK_FRAME_BYTES}`);
-  }
-  const out = new Uint8Array(HEADER + length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, length);
-  dv.setUint16(HEADER, type);
-  out.set(payload, HEADER + TYPE);
-  return out;
+  const w = new Writer(PREFIX + payload.length);
+  beginFrame(w, type);
+  w.bytes(payload);
+  return endFrame(w.finish());
 }
-
-/** Bytes before a frame's payload: u32 length, u16 type. */
-export const FRAME_PREFIX_BYTES = HEADER + TYPE;
 
 /**
  * Writes a frame's prefix (length to be filled in, `type`) into `w`, so the payload can be encoded

@@ -119,7 +119,10 @@ export function decodeLinkMessage(frame: Frame): LinkMessage {
   return m;
 }
 
-/** Encodes a link message as a whole frame, ready to write to the TLS socket. */
+/**
+ * Encodes a link message as a whole frame, ready to write to the TLS socket: a view of pooled memory
+ * (`Writer.finishView`), meant to be written and dropped, not stored.
+ */
 export function encodeLinkMessage(m: LinkMessage): Uint8Array {
   const def = BY_NAME.get(m.name);
   if (!def) throw new WireEncodeError(`unknown link message ${m.name}`);
@@ -127,5 +130,5 @@ export function encodeLinkMessage(m: LinkMessage): Uint8Array {
   const w = new Writer(LINK_WRITER_CAPACITY);
   beginFrame(w, def.type);
   (def as { encode(w: Writer, v: LinkMessage): void }).encode(w, m);
-  return endFrame(w.finish());
+  return endFrame(w.finishView());
 }

@@ -14,6 +14,7 @@
  */
 import type { AeadEngine } from '../crypto/aead.js';
 import { assertNever } from '../errors.js';
+import { pooledBytes } from '../bytes.js';
 import { CipherState } from './cipher.js';
 import { LENGTH_HEADER_LEN, MAC_LEN, MAX_MESSAGE_LEN } from './constants.js';
 import { NoiseError } from './errors.js';
@@ -52,7 +53,8 @@ export class Transport {
   }
 
   /**
-   * Encrypt one Lightning message into a frame of `18 + msg.length + 16` bytes.
+   * Encrypt one Lightning message into a frame of `18 + msg.length + 16` bytes, in pooled memory
+   * (`pooledBytes`): write it to the socket, do not keep it.
    * Throws `NoiseError('messageTooLong')` above 65535 bytes (nothing is encrypted, no nonce is used).
    */
   encrypt(msg: Uint8Array): Uint8Array {
@@ -62,7 +64,7 @@ export class Transport {
     }
     if (this.#state.kind === 'failed') throw this.#state.error;
     if (this.#state.kind === 'closed') throw new NoiseError('badState', 'transport is closed');
-    const out = new Uint8Array(LENGTH_HEADER_LEN + msg.length + MAC_LEN);
+    const out = pooledBytes(LENGTH_HEADER_LEN + msg.length + MAC_LEN); // both seals below fill all of it
     // BOLT #8: Serialize `l` into 2 bytes encoded as a big-endian integer.
     this.#lenBuf[0] = msg.length >>> 8;
     this.#lenBuf[1] = msg.length & 0xff;

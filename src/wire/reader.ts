@@ -8,6 +8,7 @@
  * Does not: know about any field type beyond fixed-size integers and byte runs (see `codec.ts`).
  */
 import { WireDecodeError, WireEncodeError } from './errors.js';
+import { pooledBytes } from '../bytes.js';
 
 /** A forward-only cursor over a byte slice `[start, end)` of `buf`. */
 export class Reader {
@@ -107,20 +108,26 @@ export class Reader {
 /** A growable big-endian byte sink. `finish()` returns exactly the bytes written. */
 export class Writer {
   private buf: Uint8Array;
+  private dv: DataView | undefined;
   private len = 0;
 
   /** `capacity`: the first buffer's size; a caller that knows its usual size saves the regrowth copies. */
   constructor(capacity = 64) {
-    this.buf = new Uint8Array(capacity);
+    this.buf = pooledBytes(capacity); // pooled: `finish` copies what was written, `finishView` hands out only that
   }
 
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = pooledBytes(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+    this.dv = undefined;
+  }
+
+  private view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   /** Number of bytes written so far. */
@@ -147,15 +154,18 @@ export class Writer {
   u32(v: number): void {
     checkUint(v, 0xffffffff, 'u32');
     this.grow(4);
-    new DataView(this.buf.buffer).setUint32(this.len, v);
-    this.len += 4;
+    const b = this.buf;
+    b[this.len++] = v >>> 24;
+    b[this.len++] = (v >>> 16) & 0xff;
+    b[this.len++] = (v >>> 8) & 0xff;
+    b[this.len++] = v & 0xff;
   }
 
   /** Writes a big-endian u64. */
   u64(v: bigint): void {
     if (typeof v !== 'bigint' || v < 0n || v > 0xffffffffffffffffn) throw new WireEncodeError(`u64 out of range: ${v}`);
     this.grow(8);
-    new DataView(this.buf.buffer).setBigUint64(this.len, v);
+    this.view().setBigUint64(this.len, v);
     this.len += 8;
   }
 
@@ -167,9 +177,20 @@ export class Writer {
     this.len += b.length;
   }
 
-  /** The bytes written, as a fresh array. */
+  /** The bytes written, as a fresh array of their own (safe to keep for any time). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    const out = new Uint8Array(this.len);
+    out.set(this.buf.subarray(0, this.len));
+    return out;
+  }
+
+  /**
+   * The bytes written, without a copy: a view of this writer's working memory, which may share an
+   * 8 KiB block of Node's allocation pool with other short-lived buffers. For output that is used and
+   * dropped at once (a link frame written to its socket); keep `finish()` for anything stored.
+   */
+  finishView(): Uint8Array {
+    return this.buf.subarray(0, this.len);
   }
 }
 

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CliUsageError, parseArgs, type CliIo, type Command } from './command.js';
 import { provisionCommand } from './provision.js';
 import { LnfleetError } from '../errors.js';
+import { confEnvForRole } from '../config/index.js';
 
 /** How long `dev` waits for every process to be ready before giving up (ms): start-up on a slow board. */
 export const DEV_READY_TIMEOUT_MS = 60_000;
@@ -138,8 +139,13 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, dea
 /**
  * Starts a dev cluster: provisions, spawns, waits for readiness, writes cluster.json. `backendConfig`
  * overrides backend settings (tests point `chain.source = bitcoind` at an embedded regtest chain).
+ * The children get `env` (default: this process's); its `LNFLEET_CONF` may mix backend and front keys,
+ * and each child sees only the entries for its role (`confEnvForRole`).
  */
-export async function startDevCluster(opts: { dataDir: string; fronts: number; ports: DevPorts; backendConfig?: DevBackendConfig }): Promise<DevCluster> {
+export async function startDevCluster(opts: {
+  dataDir: string; fronts: number; ports: DevPorts; backendConfig?: DevBackendConfig; env?: NodeJS.ProcessEnv;
+}): Promise<DevCluster> {
+  const env = opts.env ?? process.env;
   const dir = resolve(opts.dataDir);
   mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o700 });
   await provision(join(dir, 'pki'));
@@ -156,7 +162,9 @@ export async function startDevCluster(opts: { dataDir: string; fronts: number; p
     const log = createWriteStream(join(dir, 'logs', `${name}.log`), { flags: 'a' });
     // Own process group (a terminal's Ctrl-C reaches only `dev`, which stops the children in order) and an
     // IPC channel whose loss stops the child even if `dev` itself is killed (see cli/main.ts).
+    const conf = env['LNFLEET_CONF'];
     const child = spawn(process.execPath, [MAIN_JS, role, '--config', join(dir, `${name}.conf`)], {
+      env: conf === undefined ? env : { ...env, LNFLEET_CONF: confEnvForRole(conf, role) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });

@@ -9,7 +9,7 @@ export { typeLabel, parseValue } from './types.js';
 export type { HostPort, TypeSpec } from './types.js';
 export { ConfigError, ConfigErrorCode, formatProblem, formatSource } from './errors.js';
 export type { ConfigProblem, ConfigSource } from './errors.js';
-export { parseConfig, resolveConfig } from './resolve.js';
+export { confEnvForRole, parseConfig, resolveConfig } from './resolve.js';
 export type { LoadedConfig, ResolveInput, ResolveResult } from './resolve.js';
 export { loadConfig } from './load.js';
 export type { LoadOptions } from './load.js';

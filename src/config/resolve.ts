@@ -21,7 +21,7 @@ import {
   type ConfigKey, type ConfigValue, type ConfigValues, type Role,
 } from './schema.js';
 import { suggestKey } from './suggest.js';
-import { parseConfEnv, parseConfigText, type Assignment } from './syntax.js';
+import { parseConfEnv, parseConfigText, splitEntries, type Assignment } from './syntax.js';
 import { parseValue } from './types.js';
 
 /** A validated configuration for one role. */
@@ -166,4 +166,19 @@ export function parseConfig(input: ResolveInput): LoadedConfig {
   const r = resolveConfig(input);
   if (!r.ok) throw r.error;
   return r.config;
+}
+
+/**
+ * `LNFLEET_CONF` as role `role` should see it when one environment starts several roles (`lnfleet dev`
+ * gives every child the operator's environment): an entry setting a known key of other roles only is
+ * emptied, so it is not that role's error, and the remaining entries keep their numbers in messages.
+ * Everything else stays for the role to report: unknown keys, broken entries, duplicates.
+ */
+export function confEnvForRole(value: string, role: Role): string {
+  return splitEntries(value)
+    .map((text) => {
+      const key = text.slice(0, Math.max(0, text.indexOf('='))).trim();
+      return isConfigKey(key) && !specOf(key).roles.includes(role) ? '' : text;
+    })
+    .join(';');
 }

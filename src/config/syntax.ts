@@ -87,8 +87,8 @@ export function parseConfigText(text: string, file: string): SyntaxResult {
   return collect(items);
 }
 
-/** Splits `s` on `;` and newlines that are outside quotes. */
-function splitEntries(s: string): string[] {
+/** Splits `s` on `;` and newlines that are outside quotes (the entries of `LNFLEET_CONF`). */
+export function splitEntries(s: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quote: string | undefined;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigError, REDACTED, describeConfig, formatSource, parseConfig, resolveConfig, type ConfigProblem, type ResolveInput,
+  ConfigError, REDACTED, confEnvForRole, describeConfig, formatSource, parseConfig, resolveConfig, type ConfigProblem, type ResolveInput,
 } from '../../src/config/index.js';
 
 /** TLS paths a front needs in ca mode, so tests can focus on other keys. */
@@ -72,6 +72,29 @@ test('LNFLEET_CONF: entries, quotes with ; inside, trailing ; and entry numbers'
   assert.equal(p.code, 'CONFIG_INVALID_VALUE');
   assert.equal(p.key, 'cluster.port');
   assert.deepEqual(p.source, { kind: 'LNFLEET_CONF', entry: 2 });
+});
+
+test('LNFLEET_CONF shared by several roles (lnfleet dev): each role keeps its entries, numbers unchanged', () => {
+  const conf = 'node.alias="a;b"\nfront.max-connections=0;log.level=warn;nosuch.key=1;node.color=zz';
+  // Without the split, the backend refuses the front's keys (and a front the backend's).
+  assert.equal(one({ role: 'back', fileText: BACK_TLS, env: { LNFLEET_CONF: 'front.max-connections=500' } }).code, 'CONFIG_WRONG_ROLE');
+  const back = confEnvForRole(conf, 'back');
+  const front = confEnvForRole(conf, 'front');
+  assert.equal(back, 'node.alias="a;b";;log.level=warn;nosuch.key=1;node.color=zz');
+  assert.equal(front, ';front.max-connections=0;log.level=warn;nosuch.key=1;');
+  // What is left is still checked, and every problem keeps its entry number.
+  const pb = problems({ role: 'back', fileText: BACK_TLS, env: { LNFLEET_CONF: back } });
+  assert.deepEqual(pb.map((p) => [p.code, p.key, p.source]), [
+    ['CONFIG_UNKNOWN_KEY', 'nosuch.key', { kind: 'LNFLEET_CONF', entry: 4 }],
+    ['CONFIG_INVALID_VALUE', 'node.color', { kind: 'LNFLEET_CONF', entry: 5 }],
+  ]);
+  const pf = problems({ role: 'front', fileText: FRONT_TLS, env: { LNFLEET_CONF: front } });
+  assert.deepEqual(pf.map((p) => [p.code, p.key, p.source]), [
+    ['CONFIG_UNKNOWN_KEY', 'nosuch.key', { kind: 'LNFLEET_CONF', entry: 4 }],
+    ['CONFIG_INVALID_VALUE', 'front.max-connections', { kind: 'LNFLEET_CONF', entry: 2 }],
+  ]);
+  const ok = parseConfig({ role: 'back', fileText: BACK_TLS, env: { LNFLEET_CONF: confEnvForRole('node.alias="a;b";front.max-connections=500', 'back') } });
+  assert.equal(ok.values['node.alias'], 'a;b');
 });
 
 test('precedence: default < file < LNFLEET_CONF < specific env vars', () => {

@@ -68,7 +68,9 @@ describe('dev cluster with real LDK peers', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lnfleet-e2e-'));
     // Front i uses peer+i, metrics+1+i and health+i: one checked block for all of them.
-    cluster = await startDevCluster({ dataDir: dir, fronts: 2, ports: await devClusterPorts(2) });
+    // One LNFLEET_CONF for the whole cluster, with a backend-only and a front-only key: each child takes its own.
+    const env = { ...process.env, LNFLEET_CONF: 'node.alias = lnfleet-e2e; front.max-connections = 500' };
+    cluster = await startDevCluster({ dataDir: dir, fronts: 2, ports: await devClusterPorts(2), env });
     api = `http://127.0.0.1:${cluster.info.backend.api}`;
   });
 

@@ -161,7 +161,7 @@ const BENCHMARKS: Record<string, () => BenchResult[] | Promise<BenchResult[]>> =
   'gossip-verify': () => (['native', 'wasm', 'noble'] as const).map(gossipVerify),
   'transport-frames': () => [nodeAead, nobleAead].flatMap(transportFrames),
   ecdh: () => (['native', 'wasm', 'noble'] as const).map(ecdh),
-  'gossip-ingest-front': () => gossipIngestFront(quick ? 2_000 : 10_000),
+  'gossip-ingest-front': () => (quick ? gossipIngestFront(2_000, 1_000) : gossipIngestFront(10_000)),
   'graph-serve': () => graphServe(quick ? 2_000 : Infinity),
   'backend-ingest': () => backendIngest(quick ? 2_000 : Infinity),
   'front-rss-mainnet': () => frontRssMainnet(quick ? 2_000 : Infinity),

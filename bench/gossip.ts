@@ -237,7 +237,7 @@ export async function gossipIngestFront(channels: number, warmupChannels = INGES
     await untilReady(front);
     const peer = await dialPeer(front.peerPort, Buffer.from(nodeId, 'hex'));
     await peer.exchangeInit(MAINNET_CHAIN);
-    const forwarded = async (): Promise<number> => (JSON.parse(await lines.next(600_000)) as { forwards: number }).forwards;
+    const forwarded = async (): Promise<number> => (JSON.parse(await lines.next(120_000)) as { forwards: number }).forwards;
     if (warm.length > 0) {
       peer.socket.write(Buffer.concat(warm.map((m) => peer.transport!.encrypt(m))));
       const n = await forwarded();

@@ -164,6 +164,16 @@ export class FrontRouter {
   readonly #pendingNodes = new Map<string, string>();
   /** Accepted but no graph event yet: hash → senders (not to get it back) and expiry. */
   readonly #accepted = new Map<string, { origins: Set<number>; expires: number }>();
+  /**
+   * Channels whose announcement the backend accepted before our copy got its `channelAdded` event:
+   * scid → announcement and expiry; and their nodes (node key → how many such channels name it). The
+   * backend sends the event first, except while it streams this front a snapshot (it holds events until
+   * the final chunk, not decisions), and a stand-in backend may answer in either order. Until the event
+   * the channel counts as known, so its updates and its nodes' announcements are forwarded, not dropped
+   * as `no-related-channel` / `no-known-channel` in between.
+   */
+  readonly #awaitingEvent = new Map<bigint, { raw: Uint8Array; expires: number }>();
+  readonly #awaitingNodes = new Map<string, number>();
   readonly #badSignatures = new Map<number, number>();
   readonly #malformed = new Map<number, number>();
   readonly #channelPeers = new Set<number>();
@@ -209,6 +219,7 @@ export class FrontRouter {
         break;
       case 'tick':
         for (const [h, a] of this.#accepted) if (a.expires <= ev.now) this.#accepted.delete(h);
+        for (const [scid, w] of this.#awaitingEvent) if (w.expires <= ev.now) this.#eventArrived(scid);
         break;
       default:
         assertNever(ev, 'router event');
@@ -251,7 +262,7 @@ export class FrontRouter {
   #annNeed(raw: Uint8Array): VerifyNeed {
     if (!bytesEqual(annChainHash(raw), this.#o.chainHash)) return NO_CHECK;
     const scid = annScid(raw);
-    if (this.#o.graph.channel(scid) !== undefined || this.#pendingChannels.has(scid)) return NO_CHECK;
+    if (this.#channelKnownOrPending(scid)) return NO_CHECK;
     const key = this.#newKey(raw);
     return key === undefined ? NO_CHECK : { check: 'channel_announcement', key, scid };
   }
@@ -273,7 +284,7 @@ export class FrontRouter {
     const key = this.#newKey(raw);
     if (key === undefined) return NO_CHECK;
     const chanKey = this.#pendingNodes.get(nodeKey(nodeId));
-    const known = n !== undefined || (chanKey !== undefined && this.#pending.has(chanKey));
+    const known = n !== undefined || this.#awaitingNodes.has(nodeKey(nodeId)) || (chanKey !== undefined && this.#pending.has(chanKey));
     return { check: 'node_announcement', key, nodeId, known };
   }
 
@@ -281,6 +292,8 @@ export class FrontRouter {
   #signerOf(scid: bigint, direction: 0 | 1): Uint8Array | undefined {
     const c = this.#o.graph.channel(scid);
     if (c !== undefined) return annUpdateSigner(c.announcement, direction);
+    const accepted = this.#awaitingEvent.get(scid);
+    if (accepted !== undefined) return annUpdateSigner(accepted.raw, direction);
     const chanKey = this.#pendingChannels.get(scid);
     const chan = chanKey === undefined ? undefined : this.#pending.get(chanKey);
     return chan === undefined ? undefined : annUpdateSigner(chan.raw, direction);
@@ -353,9 +366,7 @@ export class FrontRouter {
 
   #onChannelAnnouncement(conn: number, raw: Uint8Array, m: ChannelAnnouncement, key: string, pre: PreVerdict | undefined, out: Out): void {
     const scid = m.shortChannelId;
-    if (this.#o.graph.channel(scid) !== undefined || this.#pendingChannels.has(scid)) {
-      return this.metrics.count('dropped', 'channel_announcement');
-    }
+    if (this.#channelKnownOrPending(scid)) return this.metrics.count('dropped', 'channel_announcement');
     // BOLT #7: - MUST verify the integrity AND authenticity of the message by verifying the
     //   signatures.
     if (!this.#signatureOk(pre, undefined, () => verifyChannelAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'channel_announcement', out);
@@ -375,7 +386,7 @@ export class FrontRouter {
     const signer = this.#signerOf(m.shortChannelId, dir);
     if (signer !== undefined) {
       if (!this.#signatureOk(pre, signer, () => verifyChannelUpdate(raw, m, signer, this.#o.engine).ok)) return this.#badSignature(conn, 'channel_update', out);
-      if (c !== undefined) this.#forward(conn, raw, 'channel_update', key, true, out);
+      if (c !== undefined || this.#awaitingEvent.has(m.shortChannelId)) this.#forward(conn, raw, 'channel_update', key, true, out);
       else this.#hold(conn, raw, 'channel_update', key, this.#pendingChannels.get(m.shortChannelId)!, out);
       return;
     }
@@ -396,6 +407,11 @@ export class FrontRouter {
       //   from this `node_id`:
       //     - SHOULD ignore the message.
       if (n.announcement !== undefined && n.timestamp >= m.timestamp) return this.metrics.count('dropped', 'node_announcement');
+      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
+      this.#forward(conn, raw, 'node_announcement', key, true, out);
+      return;
+    }
+    if (this.#awaitingNodes.has(nodeKey(m.nodeId))) {
       if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
       this.#forward(conn, raw, 'node_announcement', key, true, out);
       return;
@@ -460,6 +476,7 @@ export class FrontRouter {
     if (d.accepted && !p.eventSeen) this.#accepted.set(key, { origins: p.origins, expires: now + ACCEPTED_WINDOW_MS });
     if (p.kind !== 'channel_announcement') return;
     this.#forgetPendingChannel(key, p.raw);
+    if (d.accepted && !p.eventSeen) this.#awaitEvent(p.raw, now + ACCEPTED_WINDOW_MS);
     // The channel may be known although our copy was refused: another front's copy of the same
     // announcement won the race and its graph event arrived first (the backend calls ours a duplicate).
     // What waited for the channel goes on in that case too, or it would be lost.
@@ -481,6 +498,35 @@ export class FrontRouter {
     }
   }
 
+  /** The graph copy has the channel, or its announcement is pending or accepted awaiting its event. */
+  #channelKnownOrPending(scid: bigint): boolean {
+    return this.#o.graph.channel(scid) !== undefined || this.#pendingChannels.has(scid) || this.#awaitingEvent.has(scid);
+  }
+
+  /** The backend accepted announcement `raw` and our copy has no event for it yet (see `#awaitingEvent`). */
+  #awaitEvent(raw: Uint8Array, expires: number): void {
+    const scid = annScid(raw);
+    if (this.#awaitingEvent.has(scid)) return;
+    this.#awaitingEvent.set(scid, { raw, expires });
+    for (const side of [1, 2] as const) {
+      const n = nodeKey(annNodeId(raw, side));
+      this.#awaitingNodes.set(n, (this.#awaitingNodes.get(n) ?? 0) + 1);
+    }
+  }
+
+  /** The copy heard about channel `scid` (or the wait expired): it no longer needs the record. */
+  #eventArrived(scid: bigint): void {
+    const w = this.#awaitingEvent.get(scid);
+    if (w === undefined) return;
+    this.#awaitingEvent.delete(scid);
+    for (const side of [1, 2] as const) {
+      const n = nodeKey(annNodeId(w.raw, side));
+      const left = this.#awaitingNodes.get(n)! - 1;
+      if (left === 0) this.#awaitingNodes.delete(n);
+      else this.#awaitingNodes.set(n, left);
+    }
+  }
+
   /** Drops the pending-channel entries of announcement `raw` (hash `key`): its scid and its two nodes. */
   #forgetPendingChannel(key: string, raw: Uint8Array): void {
     // By the announcement's own scid and node ids, not a scan of the maps (that was linear in what is
@@ -495,6 +541,8 @@ export class FrontRouter {
 
   #onGraphEvent(ev: GraphEvent, out: Out): void {
     const result = this.#o.graph.apply(ev);
+    if (ev.kind === 'channelAdded') this.#eventArrived(annScid(ev.announcement));
+    else if (ev.kind === 'channelRemoved') this.#eventArrived(ev.scid);
     if (result !== 'applied') return;
     const raw = ev.kind === 'channelAdded' || ev.kind === 'nodeUpdated' ? ev.announcement : ev.kind === 'channelUpdated' ? ev.update : undefined;
     if (raw === undefined) return;
@@ -551,6 +599,8 @@ export class FrontRouter {
     this.#pendingChannels.clear();
     this.#pendingNodes.clear();
     this.#accepted.clear();
+    this.#awaitingEvent.clear();
+    this.#awaitingNodes.clear();
     this.#heldCount = 0;
   }
 }

@@ -7,12 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BAD_SIGNATURE_DISCONNECT_THRESHOLD } from '../../src/gossip/limits.js';
+import { ACCEPTED_WINDOW_MS, BAD_SIGNATURE_DISCONNECT_THRESHOLD } from '../../src/gossip/limits.js';
 import { REGTEST_CHAIN, channelUpdate, signerOf } from '../helpers/gossip-builders.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import type { Secp256k1Engine } from '../../src/crypto/secp256k1.js';
 import type { RouterAction } from '../../src/gossip/front-router.js';
-import { Backend, Front, SyncVerifier, a, annA, annB, annC, b, c, chanAB, engine, scidAB, toEvent, updAB, updBA, updBC, type FrontOptions } from './router-harness.js';
+import { Backend, Front, SyncVerifier, a, annA, annB, annC, b, c, chanAB, chanCD, engine, scidAB, toEvent, updAB, updBA, updBC, updCD, type FrontOptions } from './router-harness.js';
 
 /**
  * Every behaviour holds with the router verifying inline and with verdicts computed ahead through the
@@ -142,6 +142,36 @@ for (const mode of MODES) {
     be.decide(chanAB, true, { eventFirst: true });
     assert.deepEqual(f.rebroadcasts().map((r) => r.origins), [[1, 2]]);
     assert.deepEqual([f.released(1), f.released(2)], [1, 1]);
+  });
+
+  test(`fix: a channel accepted before its graph event still takes its updates and node announcements [${mode.name}]`, () => {
+    const be = new Backend();
+    const f = mk(be);
+    f.send(1, chanAB);
+    // The decision overtakes the event (the backend holds events while it streams this front a snapshot).
+    be.decide(chanAB, true, { noEvent: true });
+    f.send(2, updBA());
+    f.send(2, annB());
+    f.send(3, chanAB);
+    assert.deepEqual(f.forwards().map((m) => m[1]), [0, 2, 1], 'the update and node_announcement go to the backend; the announcement is not forwarded again');
+    assert.equal(f.router.metrics.get('no-related-channel', 'channel_update'), 0);
+    assert.equal(f.router.metrics.get('no-known-channel', 'node_announcement'), 0);
+    be.decide(updBA(), true, { noEvent: true });
+    be.decide(annB(), true, { noEvent: true });
+    assert.deepEqual([f.released(1), f.released(2), f.released(3)], [1, 2, 1]);
+    // The event comes: the channel is in the copy and the record goes.
+    f.run(f.router.handle({ type: 'graph', event: toEvent(chanAB), now: 0 }));
+    f.send(4, updAB(7));
+    assert.equal(f.forwards().length, 4);
+    // Without an event the record expires with the accepted window: then the channel is unknown again.
+    const g = mk(be);
+    g.send(1, chanCD);
+    g.run(g.router.handle({ type: 'decision', decision: { hash: sha256(chanCD), accepted: true }, now: 0 }));
+    g.send(2, updCD(1));
+    assert.equal(g.forwards().length, 2);
+    g.run(g.router.handle({ type: 'tick', now: ACCEPTED_WINDOW_MS }));
+    g.send(2, updCD(2));
+    assert.equal(g.router.metrics.get('no-related-channel', 'channel_update'), 1);
   });
 
   test(`fix: a newer node_announcement for a known node is forwarded; older and equal ones are dropped [${mode.name}]`, () => {

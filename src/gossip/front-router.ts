@@ -401,28 +401,18 @@ export class FrontRouter {
 
   #onNodeAnnouncement(conn: number, raw: Uint8Array, m: NodeAnnouncement, key: string, pre: PreVerdict | undefined, out: Out): void {
     const n = this.#o.graph.node(m.nodeId);
-    if (n !== undefined) {
-      // BOLT #7: - if `node_id` is NOT previously known from a `channel_announcement` message,
-      //   OR if `timestamp` is NOT greater than the last-received `node_announcement`
-      //   from this `node_id`:
-      //     - SHOULD ignore the message.
-      if (n.announcement !== undefined && n.timestamp >= m.timestamp) return this.metrics.count('dropped', 'node_announcement');
-      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
-      this.#forward(conn, raw, 'node_announcement', key, true, out);
-      return;
-    }
-    if (this.#awaitingNodes.has(nodeKey(m.nodeId))) {
-      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
-      this.#forward(conn, raw, 'node_announcement', key, true, out);
-      return;
-    }
+    // BOLT #7: - if `node_id` is NOT previously known from a `channel_announcement` message,
+    //   OR if `timestamp` is NOT greater than the last-received `node_announcement`
+    //   from this `node_id`:
+    //     - SHOULD ignore the message.
+    if (n !== undefined && n.announcement !== undefined && n.timestamp >= m.timestamp) return this.metrics.count('dropped', 'node_announcement');
+    // Known from the copy or from a channel accepted awaiting its event: forward; from a pending channel: hold.
     const chanKey = this.#pendingNodes.get(nodeKey(m.nodeId));
-    if (chanKey !== undefined && this.#pending.has(chanKey)) {
-      if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
-      this.#hold(conn, raw, 'node_announcement', key, chanKey, out);
-      return;
-    }
-    this.metrics.count('no-known-channel', 'node_announcement');
+    const known = n !== undefined || this.#awaitingNodes.has(nodeKey(m.nodeId));
+    if (!known && (chanKey === undefined || !this.#pending.has(chanKey))) return this.metrics.count('no-known-channel', 'node_announcement');
+    if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
+    if (known) this.#forward(conn, raw, 'node_announcement', key, true, out);
+    else this.#hold(conn, raw, 'node_announcement', key, chanKey!, out);
   }
 
   /** Sends one copy to the backend; false if the backlog is full (then released at once). */

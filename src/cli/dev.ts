@@ -219,7 +219,9 @@ process, with a cluster CA and certificates generated in D/pki (default D = .lnf
 Fronts listen for peers on P, P+1, … (default 9735). The backend's link is on L (25520), its API on A
 (8080: 'lnfleet status' works as is), its metrics on M (9095; front i's on M+i); front i's /healthz and
 /readyz on H+i-1 (9836). When all are ready it prints the node id and each front's host:port and writes
-D/cluster.json. Logs go to D/logs/. Ctrl-C stops everything.`;
+D/cluster.json. Logs go to D/logs/. Ctrl-C stops everything.
+Settings: LNFLEET_CONF='key=value;…' may mix backend and front keys ('lnfleet config describe' lists
+them); each process takes the entries of its role, e.g. LNFLEET_CONF='node.alias=mynode;front.max-connections=200'.`;
 
 export const devCommand: Command = {
   name: 'dev',

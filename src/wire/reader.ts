@@ -72,10 +72,14 @@ export class Reader {
     return v;
   }
 
-  /** Reads `n` bytes into a fresh copy (decoded values never alias the input buffer). */
+  /**
+   * Reads `n` bytes into a fresh copy (decoded values never alias the input buffer). Through
+   * `Uint8Array.prototype.slice`: on a `Buffer` input, `Buffer.prototype.slice` would return a view
+   * (a field would then change with the input, and keep all of it alive, e.g. a pooled 8 KiB block).
+   */
   bytes(n: number, what = 'bytes'): Uint8Array {
     this.need(n, what);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

@@ -121,7 +121,9 @@ export function decodeLinkMessage(frame: Frame): LinkMessage {
 
 /**
  * Encodes a link message as a whole frame, ready to write to the TLS socket: a view of pooled memory
- * (`Writer.finishView`), meant to be written and dropped, not stored.
+ * (`Writer.finishView`), meant to be written and dropped, not stored. While the link is congested its
+ * queue (front: `LINK_SEND_PAUSE_BYTES`; backend: `LINK_MAX_QUEUED_BYTES`) holds mostly link frames,
+ * which are then most of what the pool holds, so queued frames keep little else alive.
  */
 export function encodeLinkMessage(m: LinkMessage): Uint8Array {
   const def = BY_NAME.get(m.name);

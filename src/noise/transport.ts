@@ -14,7 +14,6 @@
  */
 import type { AeadEngine } from '../crypto/aead.js';
 import { assertNever } from '../errors.js';
-import { pooledBytes } from '../bytes.js';
 import { CipherState } from './cipher.js';
 import { LENGTH_HEADER_LEN, MAC_LEN, MAX_MESSAGE_LEN } from './constants.js';
 import { NoiseError } from './errors.js';
@@ -53,8 +52,7 @@ export class Transport {
   }
 
   /**
-   * Encrypt one Lightning message into a frame of `18 + msg.length + 16` bytes, in pooled memory
-   * (`pooledBytes`): write it to the socket, do not keep it.
+   * Encrypt one Lightning message into a frame of `18 + msg.length + 16` bytes.
    * Throws `NoiseError('messageTooLong')` above 65535 bytes (nothing is encrypted, no nonce is used).
    */
   encrypt(msg: Uint8Array): Uint8Array {
@@ -64,7 +62,9 @@ export class Transport {
     }
     if (this.#state.kind === 'failed') throw this.#state.error;
     if (this.#state.kind === 'closed') throw new NoiseError('badState', 'transport is closed');
-    const out = pooledBytes(LENGTH_HEADER_LEN + msg.length + MAC_LEN); // both seals below fill all of it
+    // Exact-size memory of its own, not `pooledBytes`: a frame may wait long in a slow peer's send
+    // queue, and a view of Node's pool would keep a whole 8 KiB block (other peers' frames) alive with it.
+    const out = new Uint8Array(LENGTH_HEADER_LEN + msg.length + MAC_LEN);
     // BOLT #8: Serialize `l` into 2 bytes encoded as a big-endian integer.
     this.#lenBuf[0] = msg.length >>> 8;
     this.#lenBuf[1] = msg.length & 0xff;

@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend, type BackendHandle } from '../../src/back/index.js';
-import { startFront, type FrontHandle } from '../../src/front/index.js';
+import type { FrontHandle } from '../../src/front/index.js';
 import { decodeMessage, encodeMessage } from '../../src/wire/index.js';
-import { backendConfig, captureLogger, frontConfig, TEST_NODE_ENV, waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import { backendConfig, captureLogger, TEST_NODE_ENV, waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import { QUICK_REBROADCAST, startGossipFronts } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement, REGTEST } from '../helpers/gossip-fixtures.js';
 import { dialPeer, type TestPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -16,8 +17,6 @@ import { join } from 'node:path';
 import { GraphStore } from '../../src/gossip/store.js';
 
 const CHANNELS = 4;
-/** Rebroadcast timing for tests: batches every 200 ms, per-peer delay up to 50 ms. */
-const REBROADCAST = { intervalMs: 200, maxPeerDelayMs: 50 };
 const T = { ann: 256, node: 257, upd: 258 } as const;
 
 /** Signed gossip of `CHANNELS` channels: announcement, both updates, both nodes' announcements. */
@@ -38,19 +37,9 @@ const count = (p: TestPeer, type: number): number => p.messages.filter((m) => ((
 const gossipCounts = (p: TestPeer) => ({ ann: count(p, T.ann), upd: count(p, T.upd), node: count(p, T.node) });
 const EXPECTED = { ann: CHANNELS, upd: 2 * CHANNELS, node: 2 * CHANNELS };
 
-async function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, n: number): Promise<FrontHandle[]> {
-  const fronts: FrontHandle[] = [];
-  for (let i = 1; i <= n; i++) {
-    const member = await pki.issue('front', `g${i}`);
-    const f = await startFront(frontConfig(pki, member, linkPort), {
-      logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-      rebroadcast: REBROADCAST,
-    });
-    t.after(() => f.close());
-    fronts.push(f);
-  }
-  for (const f of fronts) await waitFor(`front ${f.id} ready`, () => f.status().ready);
-  return fronts;
+/** `n` fronts g1…gn linked to `linkPort`, ready. */
+function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, n: number): Promise<FrontHandle[]> {
+  return startGossipFronts(t, pki, linkPort, Array.from({ length: n }, (_, i) => ({ name: `g${i + 1}` })));
 }
 
 async function peerOn(t: { after(fn: () => void): void }, f: FrontHandle, nodeId: string): Promise<TestPeer> {
@@ -95,7 +84,7 @@ test('cross-front gossip: rebroadcast after a timestamp filter and query sync, e
     return g.channels === CHANNELS && g.channelUpdates === 2 * CHANNELS && g.nodes === 2 * CHANNELS;
   });
   await waitFor('listener got the rebroadcast', () => count(listener, T.node) === 2 * CHANNELS);
-  await new Promise((r) => setTimeout(r, 3 * REBROADCAST.intervalMs)); // nothing more may come
+  await new Promise((r) => setTimeout(r, 3 * QUICK_REBROADCAST.intervalMs)); // nothing more may come
   assert.deepEqual(gossipCounts(listener), EXPECTED);
   assert.deepEqual(gossipCounts(origin), { ann: 0, upd: 0, node: 0 });
 
@@ -105,7 +94,7 @@ test('cross-front gossip: rebroadcast after a timestamp filter and query sync, e
 
   // The same gossip again from another peer on front 2: all duplicates, nothing forwarded or rebroadcast.
   for (const r of raws) querier.sendRaw(r);
-  await new Promise((r) => setTimeout(r, 3 * REBROADCAST.intervalMs));
+  await new Promise((r) => setTimeout(r, 3 * QUICK_REBROADCAST.intervalMs));
   assert.deepEqual(gossipCounts(listener), EXPECTED);
   const metrics = await f1!.metrics.registry.getSingleMetricAsString('front_router_gossip_total');
   assert.match(metrics, /front_router_gossip_total\{status="accepted",type="channel_announcement"\} 4/);

@@ -7,8 +7,9 @@
 // fetched by a later sync (timestamps in reply_channel_range), and only it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFront, type FrontHandle } from '../../src/front/index.js';
-import { captureLogger, frontConfig, waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import type { FrontHandle } from '../../src/front/index.js';
+import { waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import { startGossipFronts } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement, type ChannelKeys } from '../helpers/gossip-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -16,14 +17,9 @@ import { startTestBackend } from '../back/setup.js';
 const CHANNELS = 30;
 const OTHER_NODE_ENV = { NODE_PRIV_KEY: '0202020202020202020202020202020202020202020202020202020202020202' };
 
+/** One front named `name` linked to `linkPort`, ready. */
 async function frontOf(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, name: string): Promise<FrontHandle> {
-  const f = await startFront(frontConfig(pki, await pki.issue('front', name), linkPort), {
-    logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-    rebroadcast: { intervalMs: 200, maxPeerDelayMs: 50 },
-  });
-  t.after(() => f.close());
-  await waitFor(`front ${name} ready`, () => f.status().ready);
-  return f;
+  return (await startGossipFronts(t, pki, linkPort, [{ name }]))[0]!;
 }
 
 test('a backend syncs a peer\'s graph through its front by range and scid queries: exact counts', async (t) => {

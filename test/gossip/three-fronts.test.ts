@@ -9,16 +9,16 @@ import assert from 'node:assert/strict';
 import { fundingOutputScript } from '../../src/chain/bitcoin.js';
 import { EmbeddedRegtest } from '../../src/chain/embedded-regtest.js';
 import type { UtxoChainSource } from '../../src/chain/source.js';
-import { startFront, type FrontHandle } from '../../src/front/index.js';
+import type { FrontHandle } from '../../src/front/index.js';
 import { encodeMessage } from '../../src/wire/index.js';
-import { captureLogger, frontConfig, waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import { waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
+import { QUICK_REBROADCAST, startGossipFronts, type GossipFrontSpec } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, engine, newChannelKeys, newKey, nodeAnnouncement, REGTEST } from '../helpers/gossip-fixtures.js';
 import { dialPeer, type TestPeer } from '../front/test-peer.js';
 import { eventually } from '../helpers/wait.js';
 import { startTestBackend } from '../back/setup.js';
 
-const REBROADCAST = { intervalMs: 200, maxPeerDelayMs: 50 };
-const QUIET_MS = 3 * REBROADCAST.intervalMs;
+const QUIET_MS = 3 * QUICK_REBROADCAST.intervalMs;
 
 let chain: EmbeddedRegtest;
 before(async () => { chain = await EmbeddedRegtest.start(); });
@@ -57,18 +57,9 @@ function gatedSource(inner: UtxoChainSource): { source: UtxoChainSource; close()
  * Front i gets `front.verify-threads` = threads[i] (undefined: the default, min(3, cores - 1)), so the
  * behaviours are checked with signatures verified on threads and inline in one cluster.
  */
-async function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, threads: readonly (string | undefined)[]): Promise<FrontHandle[]> {
-  const fronts: FrontHandle[] = [];
-  for (const [i, n] of threads.entries()) {
-    const f = await startFront(frontConfig(pki, await pki.issue('front', `t${i + 1}`), linkPort, n === undefined ? {} : { 'front.verify-threads': n }), {
-      logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-      rebroadcast: REBROADCAST,
-    });
-    t.after(() => f.close());
-    fronts.push(f);
-  }
-  for (const f of fronts) await waitFor(`front ${f.id} ready`, () => f.status().ready);
-  return fronts;
+/** Fronts t1, t2, … linked to `linkPort`, with `front.verify-threads` from `threads` (undefined: the default), ready. */
+function startFronts(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, threads: readonly (string | undefined)[]): Promise<FrontHandle[]> {
+  return startGossipFronts(t, pki, linkPort, threads.map((n, i): GossipFrontSpec => ({ name: `t${i + 1}`, ...(n === undefined ? {} : { extra: { 'front.verify-threads': n } }) })));
 }
 
 const allTime = () => encodeMessage({ name: 'gossip_timestamp_filter', chainHash: REGTEST, firstTimestamp: 0, timestampRange: 0xffffffff, tlvs: {} });

@@ -6,8 +6,8 @@
 // announcement still in the pipeline), front 2 with the default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFront, type FrontHandle } from '../../src/front/index.js';
-import { captureLogger, frontConfig, waitFor } from '../helpers/cluster-fixtures.js';
+import { waitFor } from '../helpers/cluster-fixtures.js';
+import { startGossipFronts } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement } from '../helpers/gossip-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -17,16 +17,7 @@ const CHANNELS = 12;
 
 test('LDK P2PGossipSync on front 2 syncs the graph pushed into front 1: exact counts, nothing rejected', async (t) => {
   const { pki, backend } = await startTestBackend(t);
-  const fronts: FrontHandle[] = [];
-  for (const [name, extra] of [['ldk1', { 'front.verify-threads': '2' }], ['ldk2', {}]] as const) {
-    const f = await startFront(frontConfig(pki, await pki.issue('front', name), backend.linkPort, extra), {
-      logger: captureLogger('warn').logger, peerListen: { host: '127.0.0.1', port: 0 }, healthListen: { host: '127.0.0.1', port: 0 },
-      rebroadcast: { intervalMs: 200, maxPeerDelayMs: 50 },
-    });
-    t.after(() => f.close());
-    fronts.push(f);
-  }
-  for (const f of fronts) await waitFor(`front ${f.id} ready`, () => f.status().ready);
+  const fronts = await startGossipFronts(t, pki, backend.linkPort, [{ name: 'ldk1', extra: { 'front.verify-threads': '2' } }, { name: 'ldk2' }]);
 
   const pusher = await dialPeer(fronts[0]!.peerPort, Buffer.from(backend.nodeId, 'hex'));
   t.after(() => pusher.socket.destroy());

@@ -283,8 +283,9 @@ export class FrontRouter {
     if (n !== undefined && n.announcement !== undefined && n.timestamp >= nodeAnnTimestamp(raw)) return NO_CHECK;
     const key = this.#newKey(raw);
     if (key === undefined) return NO_CHECK;
-    const chanKey = this.#pendingNodes.get(nodeKey(nodeId));
-    const known = n !== undefined || this.#awaitingNodes.has(nodeKey(nodeId)) || (chanKey !== undefined && this.#pending.has(chanKey));
+    const node = nodeKey(nodeId);
+    const chanKey = this.#pendingNodes.get(node);
+    const known = n !== undefined || this.#awaitingNodes.has(node) || (chanKey !== undefined && this.#pending.has(chanKey));
     return { check: 'node_announcement', key, nodeId, known };
   }
 
@@ -407,8 +408,9 @@ export class FrontRouter {
     //     - SHOULD ignore the message.
     if (n !== undefined && n.announcement !== undefined && n.timestamp >= m.timestamp) return this.metrics.count('dropped', 'node_announcement');
     // Known from the copy or from a channel accepted awaiting its event: forward; from a pending channel: hold.
-    const chanKey = this.#pendingNodes.get(nodeKey(m.nodeId));
-    const known = n !== undefined || this.#awaitingNodes.has(nodeKey(m.nodeId));
+    const node = nodeKey(m.nodeId);
+    const chanKey = this.#pendingNodes.get(node);
+    const known = n !== undefined || this.#awaitingNodes.has(node);
     if (!known && (chanKey === undefined || !this.#pending.has(chanKey))) return this.metrics.count('no-known-channel', 'node_announcement');
     if (!this.#signatureOk(pre, undefined, () => verifyNodeAnnouncement(raw, m, this.#o.engine).ok)) return this.#badSignature(conn, 'node_announcement', out);
     if (known) this.#forward(conn, raw, 'node_announcement', key, true, out);

@@ -3,14 +3,13 @@
 // rebroadcast it to a peer that asked with gossip_timestamp_filter. A restart re-signs with a newer timestamp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FrontHandle } from '../../src/front/index.js';
 import { decodeMessage, encodeMessage } from '../../src/wire/index.js';
 import { verifyNodeAnnouncement } from '../../src/gossip/verify.js';
 import { activeEngine } from '../../src/crypto/engines.js';
 import { ourInitFeatures } from '../../src/back/index.js';
 import { addressFor, signOwnAnnouncement } from '../../src/back/own-announcement.js';
 import { TEST_NODE_PRIV_HEX, waitFor } from '../helpers/cluster-fixtures.js';
-import { startGossipFronts } from '../helpers/gossip-fronts.js';
+import { startGossipFront } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, newChannelKeys, newKey, REGTEST } from '../helpers/gossip-fixtures.js';
 import { dialPeer, type TestPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -45,7 +44,7 @@ test('signOwnAnnouncement verifies and carries the given fields', () => {
 
 test('own node_announcement: signed from config, published with our first channel, reaches a filtering peer', async (t) => {
   const { pki, backend } = await startTestBackend(t, CONFIG);
-  const [f] = await startGossipFronts(t, pki, backend.linkPort, [{ name: 'own1' }]) as [FrontHandle];
+  const f = await startGossipFront(t, pki, backend.linkPort, 'own1');
   const peer = async (): Promise<TestPeer> => {
     const p = await dialPeer(f.peerPort, Buffer.from(backend.nodeId, 'hex'));
     t.after(() => p.socket.destroy());

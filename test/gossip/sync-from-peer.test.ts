@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrontHandle } from '../../src/front/index.js';
-import { waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
-import { startGossipFronts } from '../helpers/gossip-fronts.js';
+import { waitFor } from '../helpers/cluster-fixtures.js';
+import { startGossipFront } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement, type ChannelKeys } from '../helpers/gossip-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -17,16 +17,11 @@ import { startTestBackend } from '../back/setup.js';
 const CHANNELS = 30;
 const OTHER_NODE_ENV = { NODE_PRIV_KEY: '0202020202020202020202020202020202020202020202020202020202020202' };
 
-/** One front named `name` linked to `linkPort`, ready. */
-async function frontOf(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, name: string): Promise<FrontHandle> {
-  return (await startGossipFronts(t, pki, linkPort, [{ name }]))[0]!;
-}
-
 test('a backend syncs a peer\'s graph through its front by range and scid queries: exact counts', async (t) => {
   const a = await startTestBackend(t);
-  const fa = await frontOf(t, a.pki, a.backend.linkPort, 'sa');
+  const fa = await startGossipFront(t, a.pki, a.backend.linkPort, 'sa');
   const b = await startTestBackend(t, {}, { env: OTHER_NODE_ENV });
-  const fb = await frontOf(t, b.pki, b.backend.linkPort, 'sb');
+  const fb = await startGossipFront(t, b.pki, b.backend.linkPort, 'sb');
   assert.notEqual(a.backend.nodeId, b.backend.nodeId);
 
   // A's graph, pushed by a test peer; timestamps in the past so B's filter (from now) brings no backlog.

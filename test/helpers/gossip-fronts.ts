@@ -36,3 +36,8 @@ export async function startGossipFronts(
   for (const f of fronts) await waitFor(`front ${f.id} ready`, () => f.status().ready);
   return fronts;
 }
+
+/** One front named `name` (see `startGossipFronts`), ready. */
+export async function startGossipFront(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, name: string): Promise<FrontHandle> {
+  return (await startGossipFronts(t, pki, linkPort, [{ name }]))[0]!;
+}

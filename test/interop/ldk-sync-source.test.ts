@@ -7,9 +7,8 @@
 // end with exactly the graph LDK holds, and LDK must keep both connections.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FrontHandle } from '../../src/front/index.js';
-import { waitFor, type TempPki } from '../helpers/cluster-fixtures.js';
-import { startGossipFronts } from '../helpers/gossip-fronts.js';
+import { waitFor } from '../helpers/cluster-fixtures.js';
+import { startGossipFront } from '../helpers/gossip-fronts.js';
 import { channelAnnouncement, channelUpdate, newChannelKeys, newKey, nodeAnnouncement } from '../helpers/gossip-fixtures.js';
 import { dialPeer } from '../front/test-peer.js';
 import { startTestBackend } from '../back/setup.js';
@@ -18,14 +17,9 @@ import { LdkNode } from '../helpers/ldk/ldk-node.js';
 const CHANNELS = 8;
 const OTHER_NODE_ENV = { NODE_PRIV_KEY: '0303030303030303030303030303030303030303030303030303030303030303' };
 
-/** One front named `name` linked to `linkPort`, ready. */
-async function frontOf(t: { after(fn: () => Promise<void>): void }, pki: TempPki, linkPort: number, name: string): Promise<FrontHandle> {
-  return (await startGossipFronts(t, pki, linkPort, [{ name }]))[0]!;
-}
-
 test('a backend syncs the graph of a real LDK peer through its front: exact counts', async (t) => {
   const a = await startTestBackend(t);
-  const fa = await frontOf(t, a.pki, a.backend.linkPort, 'la');
+  const fa = await startGossipFront(t, a.pki, a.backend.linkPort, 'la');
   const pusher = await dialPeer(fa.peerPort, Buffer.from(a.backend.nodeId, 'hex'));
   t.after(() => pusher.socket.destroy());
   await pusher.exchangeInit();
@@ -50,7 +44,7 @@ test('a backend syncs the graph of a real LDK peer through its front: exact coun
   const ldkPort = await ldk.listen();
 
   const b = await startTestBackend(t, {}, { env: OTHER_NODE_ENV });
-  await frontOf(t, b.pki, b.backend.linkPort, 'lb');
+  await startGossipFront(t, b.pki, b.backend.linkPort, 'lb');
   assert.equal(b.backend.status().graph.channels, 0);
   assert.equal((await b.backend.connect(ldk.nodeId, '127.0.0.1', ldkPort)).front, 'lb');
   const counts = () => { const g = b.backend.status().graph; return { channels: g.channels, channelUpdates: g.channelUpdates, nodes: g.nodes }; };

@@ -1,12 +1,19 @@
 /**
  * @module crypto/aead
  * ChaCha20-Poly1305 (RFC 8439 §2.8, the IETF variant with a 96-bit nonce) behind one small interface,
- * with two engines: `node` (OpenSSL through `node:crypto`, the fast default) and `noble`
- * (`@noble/ciphers`, pure JS, used where OpenSSL lacks the cipher and as the cross-check in tests).
+ * with these engines:
+ * - `node`: OpenSSL through `node:crypto`. Fast per byte, but every call builds an OpenSSL cipher context
+ *   (≈ 6–8 µs whatever the size).
+ * - `noble`: `@noble/ciphers`, pure JS; where OpenSSL lacks the cipher, and the cross-check in tests.
+ * - `small+node` (the default) and `small+noble`: `crypto/chacha-small` (our context-free TypeScript,
+ *   ≈ 1 µs for a BOLT 8 length header) for texts up to {@link SMALL_AEAD_MAX} bytes, the other engine
+ *   above. The threshold is below where the two cross on the dev machine (≈ 700 bytes; `npm run bench`
+ *   row `aead-small` measures both); under it fall most Lightning messages (headers, pings, HTLC updates,
+ *   gossip).
  *
- * `open` authenticates before it releases anything: on a bad tag it returns `null` and wipes the
- * plaintext it decrypted. Tag comparison happens inside OpenSSL (`CRYPTO_memcmp`) and noble
- * (`equalBytes`), both constant time.
+ * `open` authenticates before it releases anything: on a bad tag it returns `null` and releases no
+ * plaintext. Tag comparison happens inside OpenSSL (`CRYPTO_memcmp`), noble (`equalBytes`) and
+ * chacha-small (OR of byte differences), all constant time.
  *
  * Spec: RFC 8439 <https://www.rfc-editor.org/rfc/rfc8439>; BOLT 8 requires it for the transport.
  * Does not: build BOLT 8 nonces or rotate keys (see `src/noise/cipher.ts`), or keep any state.
@@ -14,6 +21,7 @@
 import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { CryptoError } from './errors.js';
+import { openSmall, sealSmall } from './chacha-small.js';
 
 /** Poly1305 tag length in bytes (RFC 8439 §2.5). */
 export const AEAD_TAG_LEN = 16;
@@ -25,7 +33,7 @@ export const AEAD_NONCE_LEN = 12;
 /** An authenticated cipher with associated data. All calls are stateless. */
 export interface AeadEngine {
   /** Which implementation runs. */
-  readonly name: 'node' | 'noble';
+  readonly name: 'node' | 'noble' | 'small+node' | 'small+noble';
   /** Encrypt `plaintext`; returns `ciphertext || tag` (plaintext.length + 16 bytes). */
   seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Like {@link seal} but writes `ciphertext || tag` into `out` at `offset` (no extra copy of the frame). */
@@ -98,12 +106,42 @@ export const nobleAead: AeadEngine = {
   },
 };
 
+/** Texts (plaintext or ciphertext without tag) up to this many bytes go to `crypto/chacha-small`. */
+export const SMALL_AEAD_MAX = 512;
+
+/** `crypto/chacha-small` up to {@link SMALL_AEAD_MAX} bytes, `large` above. */
+function withSmall(large: AeadEngine): AeadEngine {
+  return {
+    name: large.name === 'node' ? 'small+node' : 'small+noble',
+    seal(key, nonce, ad, plaintext) {
+      const out = new Uint8Array(plaintext.length + AEAD_TAG_LEN);
+      this.sealInto(key, nonce, ad, plaintext, out, 0);
+      return out;
+    },
+    sealInto(key, nonce, ad, plaintext, out, offset) {
+      if (plaintext.length > SMALL_AEAD_MAX) return large.sealInto(key, nonce, ad, plaintext, out, offset);
+      checkSizes(key, nonce);
+      sealSmall(key, nonce, ad, plaintext, out, offset);
+    },
+    open(key, nonce, ad, sealed) {
+      if (sealed.length > SMALL_AEAD_MAX + AEAD_TAG_LEN) return large.open(key, nonce, ad, sealed);
+      checkSizes(key, nonce);
+      return openSmall(key, nonce, ad, sealed);
+    },
+  };
+}
+
+/** chacha-small for small texts, OpenSSL above: the default where OpenSSL has the cipher. */
+export const smallNodeAead: AeadEngine = withSmall(nodeAead);
+/** chacha-small for small texts, `@noble/ciphers` above: where OpenSSL lacks the cipher. */
+export const smallNobleAead: AeadEngine = withSmall(nobleAead);
+
 /** `true` when this Node's OpenSSL offers ChaCha20-Poly1305 (absent e.g. in FIPS-only builds). */
 export function nodeHasChaCha(): boolean {
   return getCiphers().includes(ALGO);
 }
 
-/** The AEAD engine to use: `node` when OpenSSL has the cipher, else `noble`. */
+/** The AEAD engine to use: `small+node` when OpenSSL has the cipher, else `small+noble`. */
 export function selectAead(): AeadEngine {
-  return nodeHasChaCha() ? nodeAead : nobleAead;
+  return nodeHasChaCha() ? smallNodeAead : smallNobleAead;
 }

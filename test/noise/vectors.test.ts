@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nobleAead, nodeAead } from '../../src/crypto/aead.js';
+import { nobleAead, nodeAead, smallNobleAead, smallNodeAead } from '../../src/crypto/aead.js';
 import { loadEngine } from '../../src/crypto/engines.js';
 import { hkdf } from '../../src/crypto/hash.js';
 import { NoiseHandshake, type HandshakeResult } from '../../src/noise/handshake.js';
@@ -15,7 +15,7 @@ import { INITIAL_CK } from '../../src/noise/symmetric.js';
 import { bolt8, hex, localEcdh, toHex, type HandshakeVector } from './helpers.js';
 
 const ENGINES = (['native', 'wasm', 'noble'] as const).map(loadEngine);
-const AEADS = [nodeAead, nobleAead];
+const AEADS = [nodeAead, nobleAead, smallNodeAead, smallNobleAead];
 const ACT_NUMBER = { act_one: 1, act_two: 2, act_three: 3 } as const;
 
 /** Keys of a transport, observed through the message vector's first frame: encrypt "hello" and compare. */

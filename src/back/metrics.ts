@@ -19,13 +19,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { EcdhStatusName } from './ecdh.js';
+import { DirectionTypeCounter } from '../hot-counter.js';
 
 const ECDH_LABEL: Readonly<Record<EcdhStatusName, string>> = { ok: 'ok', rateLimited: 'rate_limited', invalidPoint: 'invalid_point' };
 
 /** The backend's metrics. */
 export class BackendMetrics {
   readonly registry = new Registry();
-  readonly #linkMessages: Counter<'direction' | 'type'>;
+  readonly #linkMessages: DirectionTypeCounter<string>;
   readonly #ecdh: Counter<'status'>;
   readonly #gossip: Counter<'reason'>;
 
@@ -33,7 +34,7 @@ export class BackendMetrics {
     const registers = [this.registry];
     new Gauge({ name: 'lnfleet_fronts_connected', help: 'Fronts with a live cluster link (hello accepted).', registers, collect() { this.set(sample.fronts()); } });
     new Gauge({ name: 'peer_connections', help: 'Peers connected to the node through any front.', registers, collect() { this.set(sample.peers()); } });
-    this.#linkMessages = new Counter({ name: 'lnfleet_link_messages_total', help: 'Cluster link messages by direction and type.', labelNames: ['direction', 'type'], registers });
+    this.#linkMessages = new DirectionTypeCounter(this.registry, 'lnfleet_link_messages_total', 'Cluster link messages by direction and type.', (t) => t);
     this.#ecdh = new Counter({ name: 'lnfleet_ecdh_requests_total', help: 'ECDH requests from fronts by outcome.', labelNames: ['status'], registers });
     this.#gossip = new Counter({ name: 'lnfleet_gossip_decisions_total', help: 'Decisions on gossip forwarded by fronts, by reason.', labelNames: ['reason'], registers });
   }
@@ -45,7 +46,7 @@ export class BackendMetrics {
 
   /** Counts one link message. */
   linkMessage(direction: 'in' | 'out', type: string): void {
-    this.#linkMessages.inc({ direction, type });
+    this.#linkMessages.inc(direction, type);
   }
 
   /** Counts one ECDH answer. */

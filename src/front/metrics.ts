@@ -19,6 +19,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { messageDef } from '../wire/index.js';
+import { DirectionTypeCounter } from '../hot-counter.js';
 import type { RouterMetrics } from '../gossip/front-router.js';
 import type { VerifyPoolStats } from '../gossip/verify-pool.js';
 
@@ -27,23 +28,19 @@ export class FrontMetrics {
   readonly registry = new Registry();
   readonly peerConnections: Gauge;
   readonly linkUp: Gauge;
-  readonly peerMessages: Counter<'direction' | 'type'>;
+  readonly #peerMessages: DirectionTypeCounter<number>;
 
   constructor() {
     const registers = [this.registry];
     this.peerConnections = new Gauge({ name: 'peer_connections', help: 'Open peer connections on this front', registers });
     this.linkUp = new Gauge({ name: 'lnfleet_link_up', help: '1 while the cluster link to the backend is up', registers });
-    this.peerMessages = new Counter({
-      name: 'lnfleet_peer_messages_total',
-      help: 'Lightning messages from (in) and to (out) peers, by type',
-      labelNames: ['direction', 'type'] as const,
-      registers,
-    });
+    this.#peerMessages = new DirectionTypeCounter(this.registry, 'lnfleet_peer_messages_total',
+      'Lightning messages from (in) and to (out) peers, by type', typeLabel);
   }
 
-  /** Counts one message. */
+  /** Counts one message (by type number; labelled when scraped). */
   message(direction: 'in' | 'out', type: number): void {
-    this.peerMessages.inc({ direction, type: typeLabel(type) });
+    this.#peerMessages.inc(direction, type);
   }
 }
 

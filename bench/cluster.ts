@@ -34,12 +34,17 @@ import { encodeLinkMessage } from '../src/cluster/messages.js';
 import { loadBackendTls, type ClusterTlsPaths } from '../src/cluster/tls.js';
 import { rate, type BenchResult } from './measure.js';
 import { cpuSeconds, rssBytes, startBenchCluster, type BenchCluster } from './cluster-setup.js';
-import type { HandshakesResult, IdleResult, RoundTrips } from './loadgen.js';
+import type { HandshakesResult, IdleResult, LoadgenCommand, RoundTrips } from './loadgen.js';
 
 /** Sizes of one run; `CLUSTER_SIZES` holds the full, quick and smoke-test ones. */
 export interface ClusterBenchSizes {
   readonly handshakes: { rounds: number; msPerRound: number; concurrency: number; maxPerRound: number; baselineMs: number };
-  readonly linkForward: { rounds: number; perRound: number; warmup: number; messageBytes: number };
+  /**
+   * `warmup`: trips on each fresh connection before its timed ones; `warmupTrips`: trips of each of the three
+   * paths before the first timed round, so V8 has compiled the front's, backend's and load generator's code
+   * (a front runs for days; until tier-up the first few hundred trips cost 2–3× a warm one).
+   */
+  readonly linkForward: { rounds: number; perRound: number; warmup: number; warmupTrips: number; messageBytes: number };
   readonly idle: { peers: number; concurrency: number; rampMs: number; settleMs: number };
 }
 
@@ -47,17 +52,17 @@ export interface ClusterBenchSizes {
 export const CLUSTER_SIZES = {
   full: {
     handshakes: { rounds: 5, msPerRound: 2_000, concurrency: 16, maxPerRound: 50_000, baselineMs: 400 },
-    linkForward: { rounds: 5, perRound: 400, warmup: 20, messageBytes: 32 },
+    linkForward: { rounds: 5, perRound: 400, warmup: 20, warmupTrips: 3_000, messageBytes: 32 },
     idle: { peers: 10_000, concurrency: 32, rampMs: 75_000, settleMs: 2_000 },
   },
   quick: {
     handshakes: { rounds: 3, msPerRound: 500, concurrency: 8, maxPerRound: 5_000, baselineMs: 100 },
-    linkForward: { rounds: 3, perRound: 100, warmup: 10, messageBytes: 32 },
+    linkForward: { rounds: 3, perRound: 100, warmup: 10, warmupTrips: 500, messageBytes: 32 },
     idle: { peers: 1_000, concurrency: 32, rampMs: 20_000, settleMs: 1_000 },
   },
   smoke: {
     handshakes: { rounds: 1, msPerRound: 10_000, concurrency: 1, maxPerRound: 5, baselineMs: 20 },
-    linkForward: { rounds: 1, perRound: 20, warmup: 2, messageBytes: 32 },
+    linkForward: { rounds: 1, perRound: 20, warmup: 2, warmupTrips: 20, messageBytes: 32 },
     idle: { peers: 50, concurrency: 8, rampMs: 20_000, settleMs: 200 },
   },
 } as const satisfies Record<string, ClusterBenchSizes>;
@@ -213,17 +218,21 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
       message[0] = BENCH_ECHO_TYPE >> 8;
       message[1] = BENCH_ECHO_TYPE & 0xff;
       const frameBytes = encodeLinkMessage({ name: 'peer_message', conn: 1, message, tlvs: {} }).length;
-      const timeout = 60_000 + s.perRound * 100;
+      const timeout = 60_000 + Math.max(s.perRound, s.warmupTrips) * 100;
       const ours: number[] = [];
       const base: number[] = [];
       const floor: number[] = [];
+      const trips = (count: number, warmup: number): Array<LoadgenCommand> => [
+        { cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count, warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE },
+        { cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count, warmup, frameBytes },
+        { cmd: 'tcpEcho', port: relay.port, count, warmup, frameBytes },
+      ];
+      for (const cmd of trips(s.warmupTrips, 0)) await c.loadgen.run<RoundTrips>(cmd, timeout);
       for (let r = 0; r < s.rounds; r++) {
-        const a = await c.loadgen.run<RoundTrips>({ cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count: s.perRound, warmup: s.warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE }, timeout);
-        ours.push(...a.rttMs);
-        const b = await c.loadgen.run<RoundTrips>({ cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count: s.perRound, warmup: s.warmup, frameBytes }, timeout);
-        base.push(...b.rttMs);
-        const f = await c.loadgen.run<RoundTrips>({ cmd: 'tcpEcho', port: relay.port, count: s.perRound, warmup: s.warmup, frameBytes }, timeout);
-        floor.push(...f.rttMs);
+        const [a, b, f] = trips(s.perRound, s.warmup);
+        ours.push(...(await c.loadgen.run<RoundTrips>(a!, timeout)).rttMs);
+        base.push(...(await c.loadgen.run<RoundTrips>(b!, timeout)).rttMs);
+        floor.push(...(await c.loadgen.run<RoundTrips>(f!, timeout)).rttMs);
       }
       const [o50, o99, b50, b99] = [percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99)];
       const f50 = percentile(floor, 50);
@@ -235,7 +244,8 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
           `link → backend benchEcho (this process) → link → front → peer; p50 ${o50.toFixed(3)} ms, p99 ${o99.toFixed(3)} ms. ` +
           `Baseline: same load generator process as TLS client, echo server in this process, ${frameBytes} bytes = the peer_message ` +
           `link frame carrying that message; p50 ${b50.toFixed(3)} ms, p99 ${b99.toFixed(3)} ms. ` +
-          `${ours.length} + ${base.length} sequential round trips in ${s.rounds} interleaved rounds (each after ${s.warmup} warm-up trips on a fresh connection); ` +
+          `${ours.length} + ${base.length} sequential round trips in ${s.rounds} interleaved rounds (each after ${s.warmup} warm-up trips on a fresh connection), ` +
+          `after ${s.warmupTrips} untimed trips of each path; ` +
           `p99 ratio ${(o99 / b99).toFixed(2)}. Ours crosses two hops and three processes, the baseline one hop and two. ` +
           `Topology floor (bench/relay.ts: a do-nothing relay process, TCP in and the link's TLS out, between the same client ` +
           `and echo server; no BOLT 8, framing or backend work): p50 ${f50.toFixed(3)} ms, ratio ${(f50 / b50).toFixed(2)} to the baseline; ` +

@@ -119,7 +119,11 @@ export class PeerSocket {
     this.#cork = new TickCork(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      void fsm.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), this.#now()).then((a) => this.apply(a));
+      const data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      const now = this.#now();
+      const actions = fsm.receiveNow(data, now);
+      if (actions !== undefined) this.apply(actions);
+      else void fsm.receive(data, now).then((a) => this.apply(a));
     });
     socket.on('drain', () => this.resume('sendBuffer'));
     socket.on('end', () => this.event({ kind: 'ended', reason: 'peer closed the connection' }));

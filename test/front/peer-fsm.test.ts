@@ -280,3 +280,29 @@ test('outbound: the core is the initiator and finishes against a responder', asy
   assert.equal(done.done.messages.length, 1); // our init rode along with act three
   assert.equal(peer.state, 'awaitingInit');
 });
+
+test('receiveNow: undefined during the handshake and while a receive is queued; otherwise the same actions, in order', async () => {
+  const node = newKey();
+  const fsm = PeerConnection.inbound({
+    conn: 1, localNodeId: node.pub, staticEcdh: node.ecdh, timings: TIMINGS,
+    ourInit: { features: OUR_FEATURES, chainHash: REGTEST }, credit: new CreditLedger(), now: 0,
+  });
+  assert.equal(fsm.receiveNow(new Uint8Array(50), 0), undefined, 'handshaking: its steps may wait for the ECDH');
+
+  const d = await active();
+  const m1 = raw(33, Uint8Array.of(1));
+  const m2 = raw(33, Uint8Array.of(2));
+  const now = d.fsm.receiveNow(d.peer.encrypt(m1), 2);
+  assert.deepEqual(ofKind(now!, 'forward').map((f) => f.message), [m1], 'handled synchronously');
+  // A queued receive must not be overtaken: the next chunk waits for it.
+  const queued = d.fsm.receive(d.peer.encrypt(m2), 3);
+  assert.equal(d.fsm.receiveNow(new Uint8Array(18), 3), undefined, 'refused without reading the bytes');
+  assert.deepEqual(ofKind(await queued, 'forward').map((f) => f.message), [m2]);
+  // Settled: synchronous again.
+  await new Promise<void>((r) => setImmediate(r));
+  const m3 = raw(33, Uint8Array.of(3));
+  assert.deepEqual(ofKind(d.fsm.receiveNow(d.peer.encrypt(m3), 4)!, 'forward').map((f) => f.message), [m3]);
+  const bad = d.peer.encrypt(raw(33));
+  bad[bad.length - 1]! ^= 1;
+  assert.match(ofKind(d.fsm.receiveNow(bad, 5)!, 'close')[0]!.reason, /badMac/, 'transport errors close as in receive');
+});

@@ -42,7 +42,7 @@ export interface ClusterBenchSizes {
   /**
    * `warmup`: trips on each fresh connection before its timed ones; `warmupTrips`: trips of each of the three
    * paths before the first timed round, so V8 has compiled the front's, backend's and load generator's code
-   * (a front runs for days; until tier-up the first few hundred trips cost 2–3× a warm one).
+   * (a front runs for days; on the dev machine the first ~5,000 trips cost 1.5–3× a warm one).
    */
   readonly linkForward: { rounds: number; perRound: number; warmup: number; warmupTrips: number; messageBytes: number };
   readonly idle: { peers: number; concurrency: number; rampMs: number; settleMs: number };
@@ -52,12 +52,12 @@ export interface ClusterBenchSizes {
 export const CLUSTER_SIZES = {
   full: {
     handshakes: { rounds: 5, msPerRound: 2_000, concurrency: 16, maxPerRound: 50_000, baselineMs: 400 },
-    linkForward: { rounds: 5, perRound: 400, warmup: 20, warmupTrips: 3_000, messageBytes: 32 },
+    linkForward: { rounds: 5, perRound: 400, warmup: 20, warmupTrips: 10_000, messageBytes: 32 },
     idle: { peers: 10_000, concurrency: 32, rampMs: 75_000, settleMs: 2_000 },
   },
   quick: {
     handshakes: { rounds: 3, msPerRound: 500, concurrency: 8, maxPerRound: 5_000, baselineMs: 100 },
-    linkForward: { rounds: 3, perRound: 100, warmup: 10, warmupTrips: 500, messageBytes: 32 },
+    linkForward: { rounds: 3, perRound: 100, warmup: 10, warmupTrips: 2_000, messageBytes: 32 },
     idle: { peers: 1_000, concurrency: 32, rampMs: 20_000, settleMs: 1_000 },
   },
   smoke: {

@@ -11,7 +11,8 @@
  * Does not: print, log, or throw on a failed check (the result says which check failed).
  */
 import { sha256, hkdf } from './hash.js';
-import { selectAead, type AeadEngine } from './aead.js';
+import { selectAead, SMALL_AEAD_MAX, type AeadEngine } from './aead.js';
+import { openSmall, sealSmall } from './chacha-small.js';
 import { activeEngine, engineReport, type EngineReport } from './engines.js';
 import type { Secp256k1Engine } from './secp256k1.js';
 
@@ -106,8 +107,22 @@ function aeadChecks(aead: AeadEngine): SelfCheckItem[] {
       sealed[0] = sealed[0]! ^ 1;
       return aead.open(RFC_KEY, RFC_NONCE, RFC_AAD, sealed) === null ? undefined : 'tampered ciphertext accepted';
     }),
+    // The vector is 114 bytes, so with a small+… engine it only reaches chacha-small; a text above
+    // SMALL_AEAD_MAX goes to the other engine, which must agree with chacha-small byte for byte.
+    check(`aead ${LONG_TEXT.length}-byte text (${aead.name}) agrees with chacha-small both ways`, () => {
+      const sealed = aead.seal(RFC_KEY, RFC_NONCE, RFC_AAD, LONG_TEXT);
+      const ours = new Uint8Array(LONG_TEXT.length + 16);
+      sealSmall(RFC_KEY, RFC_NONCE, RFC_AAD, LONG_TEXT, ours, 0);
+      if (toHex(ours) !== toHex(sealed)) return 'the two implementations seal differently';
+      const back = openSmall(RFC_KEY, RFC_NONCE, RFC_AAD, sealed);
+      const again = aead.open(RFC_KEY, RFC_NONCE, RFC_AAD, ours);
+      return back !== null && again !== null && toHex(back) === toHex(LONG_TEXT) && toHex(again) === toHex(LONG_TEXT) ? undefined : 'a sealed long text did not open';
+    }),
   ];
 }
+
+/** A text longer than SMALL_AEAD_MAX, from the RFC plaintext repeated. */
+const LONG_TEXT = Uint8Array.from({ length: SMALL_AEAD_MAX + 88 }, (_, i) => RFC_PT[i % RFC_PT.length]!);
 
 /**
  * Run the known-answer checks against `engine` (default: the active engine, selected if needed) and

@@ -56,7 +56,8 @@ test('version prints the package version', async () => {
 test('selftest through the real binary reports the engine, the AEAD and passes', () => {
   const out = execFileSync(process.execPath, [BIN, 'selftest'], { encoding: 'utf8', env: { ...process.env, LNFLEET_SECP256K1_ENGINE: '' } });
   assert.match(out, /^secp256k1 engine: native \(auto: native loaded/m);
-  assert.match(out, /^AEAD: chacha20-poly1305 via node$/m);
+  assert.match(out, /^AEAD: chacha20-poly1305 via small\+node$/m);
+  assert.match(out, /^ {2}ok {3}aead 600-byte text \(small\+node\) agrees with chacha-small both ways$/m);
   assert.match(out, /^selftest passed$/m);
   assert.doesNotMatch(out, /FAIL/);
 });

@@ -14,7 +14,9 @@
  *   `node:tls` round trip of a frame the size of the link frame that carries it, same mutual-TLS 1.3
  *   material and options as the link, same two processes' roles (client in the load generator, echo
  *   server in this process). Goal ≤ 3. The note adds the topology floor: the same client through a do-nothing
- *   relay process (`bench/relay.ts`, TCP in, TLS out) to the same echo server.
+ *   relay process (`bench/relay.ts`, TCP in, TLS out) to the same echo server, and the host's idle-wake cost
+ *   (the baseline with the echo side idle 200 µs before each trip: on a VM whose idle vCPUs halt, every hop
+ *   whose receiver idled longer than the host's polling window pays a fixed wake-up delay).
  * - `idle-peers`: the front's VmRSS with N idle peers (10,000 in a full run) vs the same front's VmRSS
  *   with none. Goal: ≤ 300 MB, written as a ratio against the measured 0-peer RSS.
  *
@@ -66,6 +68,9 @@ export const CLUSTER_SIZES = {
     idle: { peers: 50, concurrency: 8, rampMs: 20_000, settleMs: 200 },
   },
 } as const satisfies Record<string, ClusterBenchSizes>;
+
+/** `link-forward`'s idle-wake probe: how long the echo side idles before each trip, µs. */
+const IDLE_GAP_US = 200;
 
 /** The full run's idle-peers goal: the front's RSS with 10,000 idle peers, bytes. */
 export const IDLE_PEERS_GOAL_BYTES = 300 * 1024 * 1024;
@@ -236,6 +241,11 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
       }
       const [o50, o99, b50, b99] = [percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99)];
       const f50 = percentile(floor, 50);
+      // The host's idle-wake cost: the baseline again, but with the echo process idle for IDLE_GAP_US before
+      // each trip (the client spins meanwhile). On a VM whose idle vCPUs halt, that adds a fixed wake-up delay.
+      const gapped = (await c.loadgen.run<RoundTrips>(
+        { cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count: s.perRound, warmup: s.warmup, frameBytes, gapUs: IDLE_GAP_US }, timeout)).rttMs;
+      const g50 = percentile(gapped, 50);
       return {
         name: 'link-forward', unit: 'ms round trip, p50', ours: o50, baseline: b50,
         baselineName: `raw node:tls 1.3 round trip of a ${frameBytes}-byte frame (the link's mTLS options), p50`, ratio: o50 / b50,
@@ -249,7 +259,9 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
           `p99 ratio ${(o99 / b99).toFixed(2)}. Ours crosses two hops and three processes, the baseline one hop and two. ` +
           `Topology floor (bench/relay.ts: a do-nothing relay process, TCP in and the link's TLS out, between the same client ` +
           `and echo server; no BOLT 8, framing or backend work): p50 ${f50.toFixed(3)} ms, ratio ${(f50 / b50).toFixed(2)} to the baseline; ` +
-          `ours ÷ floor ${(o50 / f50).toFixed(2)}.`,
+          `ours ÷ floor ${(o50 / f50).toFixed(2)}. ` +
+          `Host idle-wake cost: the baseline with the echo side idle ${IDLE_GAP_US} µs before each trip has p50 ${g50.toFixed(3)} ms ` +
+          `(+${((g50 - b50) * 1000).toFixed(0)} µs); a hop whose receiver idled that long pays it (ours has longer gaps than the floor).`,
       };
     } finally {
       relay.child.kill();

@@ -10,6 +10,8 @@
  *  - `echo`: one peer; `count` round trips of a `type` message of `size` bytes through the front.
  *  - `tlsEcho`: one mutual-TLS 1.3 client with the front's link settings; `count` round trips of a frame.
  *  - `tcpEcho`: the same round trips over plain TCP (through `bench/relay.ts`, the architectural floor).
+ *    Both take an optional `gapUs`: this process spins that long before each send (not timed), so the echo
+ *    side sits idle that long before each round trip; it shows what waking an idle CPU costs on the host.
  *  - `idle`: opens `total` peers (`concurrency` handshakes in flight) that stay connected and answer pings.
  *  - `idleCount` / `closeAll`: how many idle peers are still open / close them all.
  * The process exits when its parent goes away (IPC disconnect).
@@ -38,8 +40,8 @@ const ROUND_TRIP_TIMEOUT_MS = 10_000;
 export type LoadgenCommand =
   | { cmd: 'handshakes'; port: number; nodeId: string; concurrency: number; ms: number; maxCount: number }
   | { cmd: 'echo'; port: number; nodeId: string; count: number; warmup: number; size: number; type: number; replyType?: number }
-  | { cmd: 'tlsEcho'; port: number; tls: ClusterTlsPaths; count: number; warmup: number; frameBytes: number }
-  | { cmd: 'tcpEcho'; port: number; count: number; warmup: number; frameBytes: number }
+  | { cmd: 'tlsEcho'; port: number; tls: ClusterTlsPaths; count: number; warmup: number; frameBytes: number; gapUs?: number }
+  | { cmd: 'tcpEcho'; port: number; count: number; warmup: number; frameBytes: number; gapUs?: number }
   | { cmd: 'idle'; port: number; nodeId: string; total: number; concurrency: number; ms: number }
   | { cmd: 'idleCount' }
   | { cmd: 'closeAll' };
@@ -163,9 +165,26 @@ class Peer {
     const back = this.#next(replyType);
     const t0 = performance.now();
     this.send(m);
-    await withTimeout(back, ROUND_TRIP_TIMEOUT_MS, 'echo');
+    await back; // bounded by the caller's watchdog, which closes the socket (and so rejects `back`)
     return performance.now() - t0;
   }
+}
+
+/** Busy-waits `us` microseconds (keeps this CPU awake while the other side idles). */
+function spin(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) { /* spin */ }
+}
+
+/**
+ * Fails a run of round trips that stops making progress: `kick()` after each trip; if none came for `ms`,
+ * `onStall` runs (it closes the socket, which rejects the trip in flight). One interval per run instead of a
+ * timer per trip, so the harness adds the same (near-zero) work to every path it measures.
+ */
+function watchdog(ms: number, onStall: () => void): { kick(): void; stop(): void } {
+  let last = performance.now();
+  const t = setInterval(() => { if (performance.now() - last > ms) onStall(); }, Math.min(1_000, ms));
+  return { kick: () => { last = performance.now(); }, stop: () => clearInterval(t) };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -210,9 +229,15 @@ async function echo(c: Extract<LoadgenCommand, { cmd: 'echo' }>): Promise<RoundT
     m[1] = c.type & 0xff;
     m.set(randomBytes(c.size - 2), 2);
     const rttMs: number[] = [];
-    for (let i = 0; i < c.warmup + c.count; i++) {
-      const rtt = await peer.roundTrip(m, c.replyType ?? c.type);
-      if (i >= c.warmup) rttMs.push(rtt);
+    const dog = watchdog(ROUND_TRIP_TIMEOUT_MS, () => peer.socket.destroy(new Error('echo round trip timed out')));
+    try {
+      for (let i = 0; i < c.warmup + c.count; i++) {
+        const rtt = await peer.roundTrip(m, c.replyType ?? c.type);
+        dog.kick();
+        if (i >= c.warmup) rttMs.push(rtt);
+      }
+    } finally {
+      dog.stop();
     }
     return { rttMs };
   } finally {
@@ -233,19 +258,27 @@ async function tlsEcho(c: Extract<LoadgenCommand, { cmd: 'tlsEcho' | 'tcpEcho' }
     const frame = randomBytes(c.frameBytes);
     frame.writeUInt32BE(c.frameBytes - 4, 0);
     let pending = 0;
-    let done: (() => void) | undefined;
+    let trip: { done: () => void; fail: (e: Error) => void } | undefined;
     socket.on('data', (chunk: Buffer) => {
       pending -= chunk.length;
-      if (pending <= 0 && done) { const d = done; done = undefined; d(); }
+      if (pending <= 0 && trip) { const t = trip; trip = undefined; t.done(); }
     });
+    socket.once('close', () => trip?.fail(new Error(`${c.cmd}: connection closed`)));
     const rttMs: number[] = [];
-    for (let i = 0; i < c.warmup + c.count; i++) {
-      const back = new Promise<void>((r) => { done = r; });
-      pending = frame.length;
-      const t0 = performance.now();
-      socket.write(frame);
-      await withTimeout(back, ROUND_TRIP_TIMEOUT_MS, `${c.cmd}`);
-      if (i >= c.warmup) rttMs.push(performance.now() - t0);
+    const dog = watchdog(ROUND_TRIP_TIMEOUT_MS, () => socket.destroy(new Error(`${c.cmd} round trip timed out`)));
+    try {
+      for (let i = 0; i < c.warmup + c.count; i++) {
+        if (c.gapUs !== undefined) spin(c.gapUs);
+        const back = new Promise<void>((done, fail) => { trip = { done, fail }; });
+        pending = frame.length;
+        const t0 = performance.now();
+        socket.write(frame);
+        await back;
+        dog.kick();
+        if (i >= c.warmup) rttMs.push(performance.now() - t0);
+      }
+    } finally {
+      dog.stop();
     }
     return { rttMs };
   } finally {

@@ -310,6 +310,7 @@ export function sealSmall(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, pt
   xorStream(pt, 0, out, offset, pt.length, 1);
   block(0);
   macInto(ad, out, offset, pt.length, out, offset + pt.length);
+  wipe();
 }
 
 /** Checks the tag of `sealed = ciphertext || tag`, then decrypts; `null` (nothing decrypted) on a bad tag. */
@@ -321,8 +322,32 @@ export function openSmall(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, se
   macInto(ad, sealed, 0, ctLen, tagScratch, 0);
   let diff = 0;
   for (let i = 0; i < 16; i++) diff |= tagScratch[i]! ^ sealed[ctLen + i]!;
-  if (diff !== 0) return null;
+  if (diff !== 0) {
+    wipe();
+    return null;
+  }
   const pt = new Uint8Array(ctLen);
   xorStream(sealed, 0, pt, 0, ctLen, 1);
+  wipe();
   return pt;
+}
+
+/**
+ * Zeroes the module's scratch state after every call: key words, the last key-stream block (block 0 is
+ * the one-time Poly1305 key), r, s, the accumulator and the padded block (which may hold text). Callers zero
+ * their own keys (`noise/cipher`); nothing of a key should outlive the call here either.
+ */
+function wipe(): void {
+  state.fill(0);
+  stream.fill(0);
+  H.fill(0);
+  R.fill(0);
+  S.fill(0);
+  padBlock.fill(0);
+  tagScratch.fill(0);
+}
+
+/** True when every scratch buffer is zero (for the tests of {@link wipe}). */
+export function scratchIsZero(): boolean {
+  return [state, stream, H, R, S, padBlock, tagScratch].every((b) => b.every((x) => x === 0));
 }

@@ -14,7 +14,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import fc from 'fast-check';
 import { nobleAead, nodeAead, selectAead, SMALL_AEAD_MAX, smallNobleAead, smallNodeAead } from '../../src/crypto/aead.js';
-import { openSmall, sealSmall } from '../../src/crypto/chacha-small.js';
+import { openSmall, scratchIsZero, sealSmall } from '../../src/crypto/chacha-small.js';
 import { equalConstantTime, hkdf, hmacSha256, sha256, sha256d } from '../../src/crypto/hash.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -153,6 +153,21 @@ test('chacha-small: random keys, nonces, AD and texts agree with OpenSSL both wa
       assert.equal(openSmall(key, nonce, ad, bad), null);
     },
   ), { numRuns: 2_000 });
+});
+
+test('chacha-small leaves no key, key stream, MAC state or text in its scratch buffers after seal, open and a refused open', () => {
+  const key = rnd(32);
+  const nonce = rnd(12);
+  const pt = rnd(40);
+  const out = new Uint8Array(56);
+  sealSmall(key, nonce, rnd(5), pt, out, 0);
+  assert.equal(scratchIsZero(), true, 'after seal');
+  const sealed = nodeAead.seal(key, nonce, new Uint8Array(0), pt);
+  assert.notEqual(openSmall(key, nonce, new Uint8Array(0), sealed), null);
+  assert.equal(scratchIsZero(), true, 'after open');
+  sealed[3] = sealed[3]! ^ 1;
+  assert.equal(openSmall(key, nonce, new Uint8Array(0), sealed), null);
+  assert.equal(scratchIsZero(), true, 'after a refused open');
 });
 
 test('small+node and small+noble switch engines above SMALL_AEAD_MAX and agree with OpenSSL on both sides of it', () => {

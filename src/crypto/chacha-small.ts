@@ -126,9 +126,13 @@ function xorStream(src: Uint8Array, sOff: number, dst: Uint8Array, dOff: number,
 const P13 = 8192; // 2^13
 const INV13 = 1 / 8192;
 
-/** Poly1305 state: accumulator h and clamped r as ten 13-bit limbs each, s as four 32-bit words. */
-const H = new Int32Array(10);
-const R = new Int32Array(10);
+/**
+ * Poly1305 state: accumulator h and clamped r as ten 13-bit limbs each, s as four 32-bit words. h and r are
+ * doubles on purpose: their products are summed past 2^31, and with integer-typed inputs V8 first compiles
+ * the rows as int32 arithmetic and then deoptimises on overflow (seen five times in a front's run).
+ */
+const H = new Float64Array(10);
+const R = new Float64Array(10);
 const S = new Int32Array(4);
 
 /** Starts a Poly1305 MAC with `r` = words w0–w3 (clamped here) and `s` = words s0–s3, little-endian. */

@@ -30,11 +30,17 @@ const SIGMA1 = 0x3320646e;
 const SIGMA2 = 0x79622d32;
 const SIGMA3 = 0x6b206574;
 
+/**
+ * All scratch state lives in one buffer, so {@link wipe} is a single fill: the Poly1305 limbs (doubles,
+ * first for alignment), the block function's input and output, s, the padded block and the tag.
+ */
+const SCRATCH = new ArrayBuffer(2 * 10 * 8 + 2 * 16 * 4 + 4 * 4 + 16 + 16);
+const scratchBytes = new Uint8Array(SCRATCH);
 /** The block function's input (constants, key, counter, nonce) and output, reused call to call. */
-const state = new Int32Array(16);
-const stream = new Int32Array(16);
+const state = new Int32Array(SCRATCH, 160, 16);
+const stream = new Int32Array(SCRATCH, 224, 16);
 /** A zero-padded partial block, or the lengths block, for Poly1305. */
-const padBlock = new Uint8Array(16);
+const padBlock = new Uint8Array(SCRATCH, 304, 16);
 
 function le32(b: Uint8Array, i: number): number {
   return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
@@ -131,9 +137,9 @@ const INV13 = 1 / 8192;
  * doubles on purpose: their products are summed past 2^31, and with integer-typed inputs V8 first compiles
  * the rows as int32 arithmetic and then deoptimises on overflow (seen five times in a front's run).
  */
-const H = new Float64Array(10);
-const R = new Float64Array(10);
-const S = new Int32Array(4);
+const H = new Float64Array(SCRATCH, 0, 10);
+const R = new Float64Array(SCRATCH, 80, 10);
+const S = new Int32Array(SCRATCH, 288, 4);
 
 /** Starts a Poly1305 MAC with `r` = words w0–w3 (clamped here) and `s` = words s0–s3, little-endian. */
 function polyInit(w0: number, w1: number, w2: number, w3: number, s0: number, s1: number, s2: number, s3: number): void {
@@ -306,7 +312,7 @@ export function poly1305(key: Uint8Array, msg: Uint8Array): Uint8Array {
   return tag;
 }
 
-const tagScratch = new Uint8Array(16);
+const tagScratch = new Uint8Array(SCRATCH, 320, 16);
 
 /** Encrypts `pt` and writes `ciphertext || tag` to `out` at `offset` (pt.length + 16 bytes). */
 export function sealSmall(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, pt: Uint8Array, out: Uint8Array, offset: number): void {
@@ -342,16 +348,10 @@ export function openSmall(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, se
  * their own keys (`noise/cipher`); nothing of a key should outlive the call here either.
  */
 function wipe(): void {
-  state.fill(0);
-  stream.fill(0);
-  H.fill(0);
-  R.fill(0);
-  S.fill(0);
-  padBlock.fill(0);
-  tagScratch.fill(0);
+  scratchBytes.fill(0);
 }
 
 /** True when every scratch buffer is zero (for the tests of {@link wipe}). */
 export function scratchIsZero(): boolean {
-  return [state, stream, H, R, S, padBlock, tagScratch].every((b) => b.every((x) => x === 0));
+  return scratchBytes.every((x) => x === 0) && [state, stream, H, R, S, padBlock, tagScratch].every((b) => b.buffer === SCRATCH);
 }

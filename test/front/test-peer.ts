@@ -88,6 +88,9 @@ export class TestPeer {
 /** Connects to `port` and completes BOLT 8 as initiator towards `nodeId`. */
 export async function dialPeer(port: number, nodeId: Uint8Array, key: TestKey = newKey(), host = '127.0.0.1'): Promise<TestPeer> {
   const socket = connect({ host, port });
+  // Like real implementations (LDK, lnd, CLN): without it, a second small write waits for the ACK of the
+  // first (Nagle), which the front may delay by 40 ms.
+  socket.setNoDelay(true);
   const peer = new TestPeer(socket, key);
   await once(socket, 'connect');
   const hs = NoiseHandshake.initiator({ localStatic: key.pub, staticEcdh: key.ecdh, remoteStatic: nodeId });

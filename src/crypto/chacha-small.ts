@@ -9,8 +9,10 @@
  * - ChaCha20 (RFC 8439 §2.3): the block function on 16 `int32` locals, written out; output words are
  *   stored byte by byte (little-endian on any host).
  * - Poly1305 (§2.5) in radix 2^13: the 130-bit accumulator and the clamped `r` are ten 13-bit limbs each,
- *   so every limb product fits a double exactly (< 2^29) and a row of ten (< 2^33) does too; carries are
+ *   so every limb product fits a double exactly (< 2^30) and a row of ten (< 2^33) does too; carries are
  *   taken with exact power-of-two division, never with 32-bit shifts of a sum that may exceed 2^32.
+ * - Scratch state (key words, key stream, r, s, accumulator, padded text) is module-level, reused call to
+ *   call, and zeroed at the end of every call.
  * - AEAD (§2.8): the one-time key is block 0 of the key stream, the text is XORed with blocks 1…,
  *   and the MAC covers `ad || pad16 || ciphertext || pad16 || le64(ad.length) || le64(ct.length)`. Every
  *   block of that input is a full 16-byte block (padding is zeros), so each gets the 2^128 bit.

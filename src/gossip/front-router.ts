@@ -49,6 +49,7 @@ import {
   updScid,
   updTimestamp,
 } from './raw.js';
+import { CountedSet } from './counted-set.js';
 import { RouterMetrics, type GossipKind } from './router-metrics.js';
 import {
   ACCEPTED_WINDOW_MS,
@@ -173,7 +174,7 @@ export class FrontRouter {
    * as `no-related-channel` / `no-known-channel` in between.
    */
   readonly #awaitingEvent = new Map<bigint, { raw: Uint8Array; expires: number }>();
-  readonly #awaitingNodes = new Map<string, number>();
+  readonly #awaitingNodes = new CountedSet<string>();
   readonly #badSignatures = new Map<number, number>();
   readonly #malformed = new Map<number, number>();
   readonly #channelPeers = new Set<number>();
@@ -500,10 +501,7 @@ export class FrontRouter {
     const scid = annScid(raw);
     if (this.#awaitingEvent.has(scid)) return;
     this.#awaitingEvent.set(scid, { raw, expires });
-    for (const side of [1, 2] as const) {
-      const n = nodeKey(annNodeId(raw, side));
-      this.#awaitingNodes.set(n, (this.#awaitingNodes.get(n) ?? 0) + 1);
-    }
+    for (const side of [1, 2] as const) this.#awaitingNodes.add(nodeKey(annNodeId(raw, side)));
   }
 
   /** The copy heard about channel `scid` (or the wait expired): it no longer needs the record. */
@@ -511,12 +509,7 @@ export class FrontRouter {
     const w = this.#awaitingEvent.get(scid);
     if (w === undefined) return;
     this.#awaitingEvent.delete(scid);
-    for (const side of [1, 2] as const) {
-      const n = nodeKey(annNodeId(w.raw, side));
-      const left = this.#awaitingNodes.get(n)! - 1;
-      if (left === 0) this.#awaitingNodes.delete(n);
-      else this.#awaitingNodes.set(n, left);
-    }
+    for (const side of [1, 2] as const) this.#awaitingNodes.remove(nodeKey(annNodeId(w.raw, side)));
   }
 
   /** Drops the pending-channel entries of announcement `raw` (hash `key`): its scid and its two nodes. */

@@ -22,6 +22,7 @@
  * Does not: run threads (`verify-pool.ts`), or pause peers (the front service does, by read credit).
  */
 import { annNodeId, annUpdateSigner, nodeKey } from './raw.js';
+import { CountedSet } from './counted-set.js';
 import type { FrontRouter, PreVerdict, RouterAction } from './front-router.js';
 import type { VerifyDone } from './verify-pool.js';
 import type { VerifyJob } from './verify-batch.js';
@@ -63,7 +64,7 @@ export class VerifyPipeline {
   readonly #jobs = new Map<string, Job>();
   /** Announcements in the FIFO: scid → the first one's entry, node key → how many name it. */
   readonly #anns = new Map<bigint, Entry>();
-  readonly #annNodes = new Map<string, number>();
+  readonly #annNodes = new CountedSet<string>();
 
   /**
    * `apply` carries out the router's actions (and the `release`s of dropped entries); `verifier`
@@ -107,7 +108,7 @@ export class VerifyPipeline {
     this.#fifo.push(e);
     if (ann !== undefined) {
       if (!this.#anns.has(ann.scid)) this.#anns.set(ann.scid, e);
-      for (const n of ann.nodes) this.#annNodes.set(n, (this.#annNodes.get(n) ?? 0) + 1);
+      for (const n of ann.nodes) this.#annNodes.add(n);
     }
     this.#drain();
   }
@@ -194,10 +195,6 @@ export class VerifyPipeline {
     const ann = e.ann;
     if (ann === undefined) return;
     if (this.#anns.get(ann.scid) === e) this.#anns.delete(ann.scid);
-    for (const n of ann.nodes) {
-      const left = this.#annNodes.get(n)! - 1;
-      if (left === 0) this.#annNodes.delete(n);
-      else this.#annNodes.set(n, left);
-    }
+    for (const n of ann.nodes) this.#annNodes.remove(n);
   }
 }

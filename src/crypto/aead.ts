@@ -50,13 +50,18 @@ function checkSizes(key: Uint8Array, nonce: Uint8Array): void {
   if (nonce.length !== AEAD_NONCE_LEN) throw new CryptoError('invalidInput', 'AEAD nonce must be 12 bytes');
 }
 
+/** `seal` through the engine's `sealInto`, into a new array of the exact size. */
+function sealFresh(e: AeadEngine, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + AEAD_TAG_LEN);
+  e.sealInto(key, nonce, ad, plaintext, out, 0);
+  return out;
+}
+
 /** RFC 8439 ChaCha20-Poly1305 from OpenSSL via `node:crypto`. */
 export const nodeAead: AeadEngine = {
   name: 'node',
   seal(key, nonce, ad, plaintext) {
-    const out = new Uint8Array(plaintext.length + AEAD_TAG_LEN);
-    this.sealInto(key, nonce, ad, plaintext, out, 0);
-    return out;
+    return sealFresh(this, key, nonce, ad, plaintext);
   },
   sealInto(key, nonce, ad, plaintext, out, offset) {
     checkSizes(key, nonce);
@@ -114,9 +119,7 @@ function withSmall(large: AeadEngine): AeadEngine {
   return {
     name: large.name === 'node' ? 'small+node' : 'small+noble',
     seal(key, nonce, ad, plaintext) {
-      const out = new Uint8Array(plaintext.length + AEAD_TAG_LEN);
-      this.sealInto(key, nonce, ad, plaintext, out, 0);
-      return out;
+      return sealFresh(this, key, nonce, ad, plaintext);
     },
     sealInto(key, nonce, ad, plaintext, out, offset) {
       if (plaintext.length > SMALL_AEAD_MAX) return large.sealInto(key, nonce, ad, plaintext, out, offset);

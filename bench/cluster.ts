@@ -229,24 +229,23 @@ export async function benchLinkForward(s: ClusterBenchSizes['linkForward']): Pro
       const ours: number[] = [];
       const base: number[] = [];
       const floor: number[] = [];
-      const trips = (count: number, warmup: number): Array<LoadgenCommand> => [
-        { cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count, warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE },
-        { cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count, warmup, frameBytes },
-        { cmd: 'tcpEcho', port: relay.port, count, warmup, frameBytes },
-      ];
-      for (const cmd of trips(s.warmupTrips, 0)) await c.loadgen.run<RoundTrips>(cmd, timeout);
+      const trips = (count: number, warmup: number) => ({
+        ours: { cmd: 'echo', port: c.frontPort, nodeId: c.nodeId, count, warmup, size: s.messageBytes, type: BENCH_ECHO_TYPE },
+        base: { cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count, warmup, frameBytes },
+        floor: { cmd: 'tcpEcho', port: relay.port, count, warmup, frameBytes },
+      } as const satisfies Record<string, LoadgenCommand>);
+      for (const cmd of Object.values(trips(s.warmupTrips, 0))) await c.loadgen.run<RoundTrips>(cmd, timeout);
       for (let r = 0; r < s.rounds; r++) {
-        const [a, b, f] = trips(s.perRound, s.warmup);
-        ours.push(...(await c.loadgen.run<RoundTrips>(a!, timeout)).rttMs);
-        base.push(...(await c.loadgen.run<RoundTrips>(b!, timeout)).rttMs);
-        floor.push(...(await c.loadgen.run<RoundTrips>(f!, timeout)).rttMs);
+        const t = trips(s.perRound, s.warmup);
+        ours.push(...(await c.loadgen.run<RoundTrips>(t.ours, timeout)).rttMs);
+        base.push(...(await c.loadgen.run<RoundTrips>(t.base, timeout)).rttMs);
+        floor.push(...(await c.loadgen.run<RoundTrips>(t.floor, timeout)).rttMs);
       }
       const [o50, o99, b50, b99] = [percentile(ours, 50), percentile(ours, 99), percentile(base, 50), percentile(base, 99)];
       const f50 = percentile(floor, 50);
       // The host's idle-wake cost: the baseline again, but with the echo process idle for IDLE_GAP_US before
       // each trip (the client spins meanwhile). On a VM whose idle vCPUs halt, that adds a fixed wake-up delay.
-      const gapped = (await c.loadgen.run<RoundTrips>(
-        { cmd: 'tlsEcho', port: echo.port, tls: c.frontTls, count: s.perRound, warmup: s.warmup, frameBytes, gapUs: IDLE_GAP_US }, timeout)).rttMs;
+      const gapped = (await c.loadgen.run<RoundTrips>({ ...trips(s.perRound, s.warmup).base, gapUs: IDLE_GAP_US }, timeout)).rttMs;
       const g50 = percentile(gapped, 50);
       return {
         name: 'link-forward', unit: 'ms round trip, p50', ours: o50, baseline: b50,

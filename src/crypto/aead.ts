@@ -144,7 +144,12 @@ export function nodeHasChaCha(): boolean {
   return getCiphers().includes(ALGO);
 }
 
-/** The AEAD engine to use: `small+node` when OpenSSL has the cipher, else `small+noble`. */
+let selected: AeadEngine | undefined;
+
+/**
+ * The AEAD engine to use: `small+node` when OpenSSL has the cipher, else `small+noble`. Decided once per
+ * process (every BOLT 8 handshake asks; OpenSSL's cipher list does not change while we run).
+ */
 export function selectAead(): AeadEngine {
-  return nodeHasChaCha() ? smallNodeAead : smallNobleAead;
+  return (selected ??= nodeHasChaCha() ? smallNodeAead : smallNobleAead);
 }

@@ -9,7 +9,9 @@
  *   in this process with raw libsecp256k1 (see `RESPONDER_CRYPTO`). Goal ≥ 0.5. The note adds the same
  *   comparison per CPU-second (handshakes per CPU-second of front + backend, from /proc, vs raw ECDH work per
  *   CPU-second of the baseline loop): on a shared 2-core machine the wall-clock rate also pays for the load
- *   generator (the peers' side, as much crypto again) and for everything else running there.
+ *   generator (the peers' side, as much crypto again) and for everything else running there. The note also
+ *   gives the responder floor (`bench/responder-floor.ts`: the least any one-process responder with the key
+ *   at hand does for the same load generator), in rounds interleaved with ours.
  * - `link-forward`: p50 round trip of a 32769 message peer → front → backend echo → front → peer, vs a raw
  *   `node:tls` round trip of a frame the size of the link frame that carries it, same mutual-TLS 1.3
  *   material and options as the link, same two processes' roles (client in the load generator, echo
@@ -31,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { BENCH_ECHO_TYPE } from '../src/back/index.js';
+import { BENCH_ECHO_TYPE, CHAIN_HASH_HEX, ourInitFeatures } from '../src/back/index.js';
 import { encodeLinkMessage } from '../src/cluster/messages.js';
 import { loadBackendTls, type ClusterTlsPaths } from '../src/cluster/tls.js';
 import { rate, type BenchResult } from './measure.js';
@@ -43,9 +45,14 @@ export interface ClusterBenchSizes {
   /** `warmupMs`: untimed handshakes before the first round (V8 tier-up of front, backend and load generator). */
   readonly handshakes: { rounds: number; msPerRound: number; concurrency: number; maxPerRound: number; baselineMs: number; warmupMs: number };
   /**
-   * `warmup`: trips on each fresh connection before its timed ones; `warmupTrips`: trips of each of the three
-   * paths before the first timed round, so V8 has compiled the front's, backend's and load generator's code
-   * (a front runs for days; on the dev machine the first ~5,000 trips cost 1.5–3× a warm one).
+   * `warmup`: untimed trips on each round's fresh connection before its timed ones; `warmupTrips`: trips of
+   * each of the three paths before the first timed round, so V8 has compiled the front's, backend's and load
+   * generator's code (a front runs for days; on the dev machine the first ~5,000 trips cost 1.5–3× a warm one).
+   * The per-round warm-up is long because a process that sat idle while the other paths ran is slow again for
+   * its first ~500 trips: the host shortens an idle vCPU's halt polling and takes tens of milliseconds of
+   * busy trips to lengthen it again (measured on the do-nothing relay alone: p50 per 100 trips 139, 137, 129,
+   * 114, 109, then 92 µs after 300 ms idle; flat 93 µs without the idle). The baseline's two processes are
+   * busy in every path's rounds, so a short warm-up charged that only to ours and the floor.
    */
   readonly linkForward: { rounds: number; perRound: number; warmup: number; warmupTrips: number; messageBytes: number };
   readonly idle: { peers: number; concurrency: number; rampMs: number; settleMs: number };
@@ -55,12 +62,12 @@ export interface ClusterBenchSizes {
 export const CLUSTER_SIZES = {
   full: {
     handshakes: { rounds: 5, msPerRound: 2_000, concurrency: 16, maxPerRound: 50_000, baselineMs: 400, warmupMs: 6_000 },
-    linkForward: { rounds: 5, perRound: 400, warmup: 20, warmupTrips: 10_000, messageBytes: 32 },
+    linkForward: { rounds: 5, perRound: 400, warmup: 1_000, warmupTrips: 10_000, messageBytes: 32 },
     idle: { peers: 10_000, concurrency: 32, rampMs: 75_000, settleMs: 2_000 },
   },
   quick: {
     handshakes: { rounds: 3, msPerRound: 500, concurrency: 8, maxPerRound: 5_000, baselineMs: 100, warmupMs: 1_500 },
-    linkForward: { rounds: 3, perRound: 100, warmup: 10, warmupTrips: 2_000, messageBytes: 32 },
+    linkForward: { rounds: 3, perRound: 100, warmup: 500, warmupTrips: 2_000, messageBytes: 32 },
     idle: { peers: 1_000, concurrency: 32, rampMs: 20_000, settleMs: 1_000 },
   },
   smoke: {
@@ -92,6 +99,7 @@ export const RESPONDER_CRYPTO =
 
 const MB = 1024 * 1024;
 const RELAY_JS = fileURLToPath(new URL('./relay.js', import.meta.url));
+const RESPONDER_FLOOR_JS = fileURLToPath(new URL('./responder-floor.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function median(xs: readonly number[]): number {
@@ -139,58 +147,96 @@ function rateAndCpu(op: () => void, ms: number, batch: number): { wall: number; 
   return { wall, perCpuSecond: ops / ((c.user + c.system) / 1e6) };
 }
 
+/** A forked bench helper (`bench/relay.ts`, `bench/responder-floor.ts`) and the first IPC message it sends once listening. */
+async function startHelper<T>(js: string, args: readonly string[], what: string): Promise<{ child: ChildProcess; ready: T }> {
+  const child = fork(js, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = await new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not start`)), 30_000);
+    child.once('message', (m: T) => { clearTimeout(t); resolve(m); });
+    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`${what} exited (${code})`)); });
+  });
+  return { child, ready };
+}
+
 /** `handshakes`: see the module comment. */
 export async function benchHandshakes(s: ClusterBenchSizes['handshakes']): Promise<BenchResult> {
   return withCluster({ maxConnections: 1000 }, async (c) => {
-    const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency };
-    const timeout = s.msPerRound + 60_000;
-    // Untimed warm-up: with 1.5 s of it, the first two timed rounds still ran at 55–80% of the later ones.
-    await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.warmupMs, maxCount: s.maxPerRound }, s.warmupMs + 60_000);
-    const op = responderCryptoOp();
-    rate(op, 100, 8);
-    const ours: number[] = [];
-    const base: number[] = [];
-    const baseCpu: number[] = [];
-    let completed = 0;
-    let failed = 0;
-    const cpu = { front: 0, backend: 0, loadgen: 0 };
-    for (let r = 0; r < s.rounds; r++) {
-      const b = rateAndCpu(op, s.baselineMs, 8);
-      base.push(b.wall);
-      baseCpu.push(b.perCpuSecond);
-      const before = { front: cpuSeconds(c.frontPid), backend: cpuSeconds(process.pid), loadgen: cpuSeconds(c.loadgen.pid) };
-      const h = await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
-      cpu.front += cpuSeconds(c.frontPid) - before.front;
-      cpu.backend += cpuSeconds(process.pid) - before.backend;
-      cpu.loadgen += cpuSeconds(c.loadgen.pid) - before.loadgen;
-      completed += h.completed;
-      failed += h.failed;
-      ours.push(h.completed / (h.elapsedMs / 1000));
+    const floorProc = await startHelper<{ port: number; nodeId: string }>(
+      RESPONDER_FLOOR_JS, [Buffer.from(ourInitFeatures()).toString('hex'), CHAIN_HASH_HEX.regtest], 'bench responder floor');
+    try {
+      return await handshakesOn(c, { ...floorProc.ready, pid: floorProc.child.pid! }, s);
+    } finally {
+      floorProc.child.kill();
     }
-    const o = median(ours);
-    const b = median(base);
-    const perMs = (sec: number): string => (completed > 0 ? (sec * 1000 / completed).toFixed(3) : 'n/a');
-    // Per core-second: what one core running front + backend completes, vs what one core of raw ECDH allows.
-    // The load generator (the peers' side, as costly as the responder) shares this machine's cores in the
-    // wall-clock rate above; it is not part of the system measured here.
-    const oursPerCpu = completed / Math.max(1e-9, cpu.front + cpu.backend);
-    const basePerCpu = median(baseCpu);
-    return {
-      name: 'handshakes', unit: 'handshakes/s (BOLT 8 + init, one front)', ours: o, baseline: b,
-      baselineName: 'raw libsecp256k1 responder ECDH work per handshake (3 ecdh + 1 keygen), handshakes/s', ratio: o / b,
-      goal: { ratio: 0.5, direction: 'atLeast' },
-      note: `ours: real backend (this process) + one \`lnfleet front\` process; load generator in a third process, ${s.concurrency} ` +
-        `concurrent connections each doing connect → acts 1–3 → init both ways → ping/pong (proves the front took our init) → close; ` +
-        `${completed} completed, ${failed} failed over ${s.rounds} rounds of ${s.msPerRound} ms (median round), after ${s.warmupMs} ms of untimed handshakes. ` +
-        `Backend ECDH bucket raised for the bench. Baseline: ${RESPONDER_CRYPTO}; median of ${s.rounds} rounds interleaved with ours. ` +
-        `The initiator (load generator) costs as much crypto again on the same 2 cores. ` +
-        `CPU per completed handshake (/proc/<pid>/stat): front ${perMs(cpu.front)} ms, backend ${perMs(cpu.backend)} ms, load generator ${perMs(cpu.loadgen)} ms; ` +
-        `baseline crypto ${(1000 / b).toFixed(3)} ms. ` +
-        `Per CPU-second (front + backend CPU, load generator excluded): ours ${oursPerCpu.toFixed(0)} vs baseline ${basePerCpu.toFixed(0)} ` +
-        `handshakes per CPU-second, ratio ${(oursPerCpu / basePerCpu).toFixed(3)}. ` +
-        `Rounds ours: ${ours.map((x) => x.toFixed(0)).join(', ')}; baseline: ${base.map((x) => x.toFixed(0)).join(', ')}`,
-    };
   });
+}
+
+async function handshakesOn(c: BenchCluster, floorAt: { port: number; nodeId: string; pid: number }, s: ClusterBenchSizes['handshakes']): Promise<BenchResult> {
+  const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency };
+  const floorCmd = { ...cmd, port: floorAt.port, nodeId: floorAt.nodeId };
+  let floorCpu = 0;
+  let floorCompleted = 0;
+  let floorFailed = 0;
+  const timeout = s.msPerRound + 60_000;
+  // Untimed warm-up: with 1.5 s of it, the first two timed rounds still ran at 55–80% of the later ones.
+  await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.warmupMs, maxCount: s.maxPerRound }, s.warmupMs + 60_000);
+  await c.loadgen.run<HandshakesResult>({ ...floorCmd, ms: s.warmupMs, maxCount: s.maxPerRound }, s.warmupMs + 60_000);
+  const op = responderCryptoOp();
+  rate(op, 100, 8);
+  const ours: number[] = [];
+  const base: number[] = [];
+  const baseCpu: number[] = [];
+  const floor: number[] = [];
+  let completed = 0;
+  let failed = 0;
+  const cpu = { front: 0, backend: 0, loadgen: 0 };
+  for (let r = 0; r < s.rounds; r++) {
+    const b = rateAndCpu(op, s.baselineMs, 8);
+    base.push(b.wall);
+    baseCpu.push(b.perCpuSecond);
+    const before = { front: cpuSeconds(c.frontPid), backend: cpuSeconds(process.pid), loadgen: cpuSeconds(c.loadgen.pid) };
+    const h = await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
+    cpu.front += cpuSeconds(c.frontPid) - before.front;
+    cpu.backend += cpuSeconds(process.pid) - before.backend;
+    cpu.loadgen += cpuSeconds(c.loadgen.pid) - before.loadgen;
+    completed += h.completed;
+    failed += h.failed;
+    ours.push(h.completed / (h.elapsedMs / 1000));
+    const f0 = cpuSeconds(floorAt.pid);
+    const f = await c.loadgen.run<HandshakesResult>({ ...floorCmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
+    floorCpu += cpuSeconds(floorAt.pid) - f0;
+    floorCompleted += f.completed;
+    floorFailed += f.failed;
+    floor.push(f.completed / (f.elapsedMs / 1000));
+  }
+  const o = median(ours);
+  const b = median(base);
+  const fl = median(floor);
+  const perMs = (sec: number): string => (completed > 0 ? (sec * 1000 / completed).toFixed(3) : 'n/a');
+  // Per core-second: what one core running front + backend completes, vs what one core of raw ECDH allows.
+  // The load generator (the peers' side, as costly as the responder) shares this machine's cores in the
+  // wall-clock rate above; it is not part of the system measured here.
+  const oursPerCpu = completed / Math.max(1e-9, cpu.front + cpu.backend);
+  const basePerCpu = median(baseCpu);
+  return {
+    name: 'handshakes', unit: 'handshakes/s (BOLT 8 + init, one front)', ours: o, baseline: b,
+    baselineName: 'raw libsecp256k1 responder ECDH work per handshake (3 ecdh + 1 keygen), handshakes/s', ratio: o / b,
+    goal: { ratio: 0.5, direction: 'atLeast' },
+    note: `ours: real backend (this process) + one \`lnfleet front\` process; load generator in a third process, ${s.concurrency} ` +
+      `concurrent connections each doing connect → acts 1–3 → init both ways → ping/pong (proves the front took our init) → close; ` +
+      `${completed} completed, ${failed} failed over ${s.rounds} rounds of ${s.msPerRound} ms (median round), after ${s.warmupMs} ms of untimed handshakes. ` +
+      `Backend ECDH bucket raised for the bench. Baseline: ${RESPONDER_CRYPTO}; median of ${s.rounds} rounds interleaved with ours. ` +
+      `The initiator (load generator) costs as much crypto again on the same 2 cores. ` +
+      `Responder floor (bench/responder-floor.ts: one process with the node key, acts 1–3 with local ECDH, our init, pongs; ` +
+      `no link, backend, state machine, checks or limits), same load generator, rounds interleaved with ours: ${floorCompleted} completed, ${floorFailed} failed, ${fl.toFixed(0)}/s, ` +
+      `ratio ${(fl / b).toFixed(3)} to the baseline; ours ÷ floor ${(o / fl).toFixed(2)}; ` +
+      `its CPU per handshake ${floorCompleted > 0 ? (floorCpu * 1000 / floorCompleted).toFixed(3) : 'n/a'} ms. ` +
+      `CPU per completed handshake (/proc/<pid>/stat): front ${perMs(cpu.front)} ms, backend ${perMs(cpu.backend)} ms, load generator ${perMs(cpu.loadgen)} ms; ` +
+      `baseline crypto ${(1000 / b).toFixed(3)} ms. ` +
+      `Per CPU-second (front + backend CPU, load generator excluded): ours ${oursPerCpu.toFixed(0)} vs baseline ${basePerCpu.toFixed(0)} ` +
+      `handshakes per CPU-second, ratio ${(oursPerCpu / basePerCpu).toFixed(3)}. ` +
+      `Rounds ours: ${ours.map((x) => x.toFixed(0)).join(', ')}; floor: ${floor.map((x) => x.toFixed(0)).join(', ')}; baseline: ${base.map((x) => x.toFixed(0)).join(', ')}`,
+  };
 }
 
 /** A TLS echo server with the backend's link options (mutual TLS 1.3, front certificates only). */
@@ -206,13 +252,8 @@ async function startTlsEcho(paths: ClusterTlsPaths): Promise<{ server: TlsServer
 
 /** The do-nothing relay of `bench/relay.ts` in its own process, towards the TLS echo on `upstreamPort`. */
 async function startRelay(upstreamPort: number, paths: ClusterTlsPaths): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(RELAY_JS, [String(upstreamPort), JSON.stringify(paths)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('bench relay did not start')), 30_000);
-    child.once('message', (m: { port: number }) => { clearTimeout(t); resolve(m.port); });
-    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`bench relay exited (${code})`)); });
-  });
-  return { child, port };
+  const { child, ready } = await startHelper<{ port: number }>(RELAY_JS, [String(upstreamPort), JSON.stringify(paths)], 'bench relay');
+  return { child, port: ready.port };
 }
 
 /** `link-forward`: see the module comment. */

@@ -23,11 +23,12 @@ test('percentile is nearest-rank', () => {
   assert.equal(percentile([7], 99), 7);
 });
 
-test('handshakes: 5 BOLT 8 + init handshakes through a real front and backend', { timeout: 120_000 }, async () => {
+test('handshakes: 5 BOLT 8 + init handshakes through a real front and backend, 5 through the one-process responder floor', { timeout: 120_000 }, async () => {
   const r = await benchHandshakes(CLUSTER_SIZES.smoke.handshakes);
   assert.equal(r.name, 'handshakes');
   assertFinitePositive(r);
   assert.match(r.note ?? '', /5 completed, 0 failed/);
+  assert.match(r.note ?? '', /Responder floor .*: 5 completed, 0 failed, \d+\/s, ratio \d+\.\d+ to the baseline; ours ÷ floor \d+\.\d+/);
   assert.match(r.note ?? '', /Per CPU-second \(front \+ backend CPU, load generator excluded\): ours \d+ vs baseline \d+/);
 });
 

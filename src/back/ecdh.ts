@@ -9,7 +9,7 @@
  * Order: the bucket is charged first, so invalid points count against the front too.
  * Does not: see the private key (it calls `NodeKey.ecdh`), or log secrets.
  */
-import { activeEngine } from '../crypto/index.js';
+import { CryptoError } from '../crypto/index.js';
 import { ECDH_STATUS, type LinkMessageNamed } from '../cluster/messages.js';
 import type { NodeKey } from '../keys/index.js';
 
@@ -55,6 +55,12 @@ export function answerEcdh(
     status,
   });
   if (!bucket.take(now)) return reply('rateLimited', ZERO32);
-  if (!activeEngine().isValidPublicKey(req.point)) return reply('invalidPoint', ZERO32);
-  return reply('ok', key.ecdh(req.point));
+  let secret: Uint8Array;
+  try {
+    secret = key.ecdh(req.point); // checks the point as it parses it (no second parse for a separate check)
+  } catch (e) {
+    if (e instanceof CryptoError && e.kind === 'invalidPublicKey') return reply('invalidPoint', ZERO32);
+    throw e;
+  }
+  return reply('ok', secret);
 }

@@ -25,7 +25,11 @@ export interface Secp256k1Engine {
   verify(sig64: Uint8Array, msg32: Uint8Array, pub33: Uint8Array): boolean;
   /** Deterministic (RFC 6979) low-S ECDSA signature over a 32-byte digest; 64 bytes r || s. */
   sign(msg32: Uint8Array, priv32: Uint8Array): Uint8Array;
-  /** BOLT 8 ECDH: SHA256 of the compressed shared point (0x02/0x03 || x). Throws on an invalid key. */
+  /**
+   * BOLT 8 ECDH: SHA256 of the compressed shared point (0x02/0x03 || x). Throws `CryptoError` `invalidPublicKey`
+   * for a point that is not on the curve (callers rely on this instead of checking first), `invalidPrivateKey`
+   * for a bad scalar.
+   */
   ecdh(pub33: Uint8Array, priv32: Uint8Array): Uint8Array;
   /** Compressed public key of `priv32`. */
   publicKey(priv32: Uint8Array): Uint8Array;

@@ -91,10 +91,15 @@ export function createNodeKey(priv32: Uint8Array, provider: KeyProviderName, eng
     nodeIdHex: hex,
     provider,
     ecdh(point33: Uint8Array): Uint8Array {
-      if (!(point33 instanceof Uint8Array) || point33.length !== 33 || !engine.isValidPublicKey(point33)) {
-        throw new CryptoError('invalidPublicKey', 'ECDH point is not a valid compressed secp256k1 public key');
+      const invalid = (): CryptoError => new CryptoError('invalidPublicKey', 'ECDH point is not a valid compressed secp256k1 public key');
+      if (!(point33 instanceof Uint8Array) || point33.length !== 33) throw invalid();
+      // Once per handshake on the backend: the engine parses (and so checks) the point itself; a separate
+      // check first would parse it twice.
+      try {
+        return engine.ecdh(point33, live());
+      } catch (e) {
+        throw e instanceof CryptoError && e.kind === 'invalidPublicKey' ? invalid() : e;
       }
-      return engine.ecdh(point33, live());
     },
     sign: (digest32) => engine.sign(digest32, live()),
     channelMasterSeed: () => hmacSha256(live(), CHANNEL_SEED_LABEL),

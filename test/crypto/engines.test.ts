@@ -109,6 +109,10 @@ test('edge cases fail the same way everywhere: zero/overflowing keys and tweaks,
   agree('isValidPublicKey(65 bytes)', (e) => e.isValidPublicKey(new Uint8Array(65)));
   agree('publicKey(0)', (e) => e.publicKey(zero));
   agree('ecdh(bad point)', (e) => e.ecdh(notOnCurve, k));
+  // The backend's ECDH service and NodeKey rely on this kind instead of checking the point first.
+  for (const e of ENGINES) {
+    assert.throws(() => e.ecdh(notOnCurve, k), (err: unknown) => err instanceof CryptoError && err.kind === 'invalidPublicKey', `${e.name} ecdh(bad point)`);
+  }
   agree('privateKeyTweakAdd(k, -k)', (e) => e.privateKeyTweakAdd(k, negK));
   agree('privateKeyTweakAdd(k, 0)', (e) => e.privateKeyTweakAdd(k, zero));
   agree('privateKeyTweakAdd(k, n)', (e) => e.privateKeyTweakAdd(k, n));

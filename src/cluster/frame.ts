@@ -33,6 +33,22 @@ const TYPE = 2;
 
 /** Bytes before a frame's payload: u32 length, u16 type. */
 const PREFIX = HEADER + TYPE;
+/** Bytes before a frame's payload: u32 length, u16 type. */
+export const FRAME_PREFIX_BYTES = PREFIX;
+
+/**
+ * Writes the prefix of a frame whose payload is `payloadBytes` long into `out` at 0 (for a caller that
+ * fills the payload in itself). Within `MAX_LINK_FRAME_BYTES`: the caller's message bounds its size.
+ */
+export function writeFramePrefix(out: Uint8Array, type: number, payloadBytes: number): void {
+  const length = TYPE + payloadBytes;
+  out[0] = length >>> 24;
+  out[1] = (length >>> 16) & 0xff;
+  out[2] = (length >>> 8) & 0xff;
+  out[3] = length & 0xff;
+  out[4] = type >>> 8;
+  out[5] = type & 0xff;
+}
 
 /** Encodes one frame. Throws `FrameError` if the payload would exceed `MAX_LINK_FRAME_BYTES`. */
 export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
@@ -93,16 +109,17 @@ export class FrameDecoder {
     }
     const frames: Frame[] = [];
     while (this.held >= HEADER) {
-      const head = this.peek(HEADER + TYPE);
-      const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      const length = dv.getUint32(0);
+      // The usual case reads the prefix in place; one split across chunks is copied out first.
+      const first = this.chunks[0]!;
+      const head = first.length >= PREFIX ? first : this.peek(PREFIX);
+      const length = head[0]! * 0x1000000 + ((head[1]! << 16) | (head[2]! << 8) | head[3]!);
       if (length > this.maxFrame) {
         throw new FrameError('tooLarge', `peer declared a link frame of ${length} bytes (max ${this.maxFrame})`);
       }
       if (length < TYPE) throw new FrameError('tooSmall', `link frame length ${length} is shorter than its type`);
       if (this.held < HEADER + length) break;
-      const type = dv.getUint16(HEADER);
-      this.skip(HEADER + TYPE);
+      const type = (head[HEADER]! << 8) | head[HEADER + 1]!;
+      this.skip(PREFIX);
       // The payload is a fresh copy, so the caller may keep it while the chunks are reused.
       frames.push({ type, payload: this.take(length - TYPE) });
     }
@@ -139,6 +156,16 @@ export class FrameDecoder {
 
   /** Removes and returns the first `n` held bytes as a new array (n ≤ held). */
   private take(n: number): Uint8Array {
+    const first = this.chunks[0];
+    if (first !== undefined && first.length >= n) {
+      // Within one chunk (most frames): one copy, through `Uint8Array.prototype.slice` (a `Buffer`'s own
+      // `slice` would return a view of the chunk).
+      const out = Uint8Array.prototype.slice.call(first, 0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.held -= n;
+      return out;
+    }
     const out = new Uint8Array(n);
     let o = 0;
     while (o < n) {

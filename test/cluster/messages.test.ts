@@ -10,7 +10,9 @@ import { FrameDecoder } from '../../src/cluster/frame.js';
 import {
   LINK_MESSAGE_DEFS,
   decodeLinkMessage,
+  decodeLinkMessageDeclared,
   encodeLinkMessage,
+  encodeLinkMessageDeclared,
   type LinkMessage,
 } from '../../src/cluster/messages.js';
 import { WireDecodeError } from '../../src/wire/errors.js';
@@ -110,5 +112,75 @@ test('random payloads for every type only ever give WireDecodeError', () => {
       }
     }),
     { numRuns: 20_000 },
+  );
+});
+
+// peer_message has a hand-written codec (the link's hot path); it must agree with the declared one byte
+// for byte, value for value and error for error.
+
+/** What a call returned or threw, comparable across the two codecs. */
+function outcome<T>(f: () => T): { ok: T } | { threw: string } {
+  try {
+    return { ok: f() };
+  } catch (e) {
+    return { threw: e instanceof Error ? `${e.constructor.name}:${(e as { kind?: string }).kind ?? ''}:${e.message}` : String(e) };
+  }
+}
+
+const peerMessageArb = fc.record({
+  name: fc.constant('peer_message' as const),
+  conn: fc.oneof(u32, fc.constantFrom(0, 1, 0x7fffffff, 0x80000000, 0xffffffff)),
+  message: fc.oneof(fc.uint8Array({ maxLength: 600 }), fc.constantFrom(new Uint8Array(0), new Uint8Array(0xffff).fill(0xab))),
+  tlvs: fc.oneof<fc.Arbitrary<{ unknown?: { type: bigint; value: Uint8Array }[] }>[]>(
+    fc.constant({}),
+    fc.constant({ unknown: [] }),
+    fc.array(fc.record({ type: fc.bigInt({ min: 1n, max: 1000n }).map((t) => t | 1n), value: fc.uint8Array({ maxLength: 8 }) }), { minLength: 1, maxLength: 3 })
+      .map((us) => ({ unknown: [...new Map(us.map((u) => [u.type, { type: u.type, value: u.value }])).values()].sort((a, b) => (a.type < b.type ? -1 : 1)) })),
+  ),
+});
+
+test('peer_message: the fast encoder and decoder agree with the declared codec', () => {
+  fc.assert(
+    fc.property(peerMessageArb, (m) => {
+      const fast = encodeLinkMessage(m as LinkMessage);
+      assert.deepEqual(Buffer.from(fast), Buffer.from(encodeLinkMessageDeclared(m as LinkMessage)));
+      const frame = new FrameDecoder().push(fast)[0]!;
+      const decoded = decodeLinkMessage(frame);
+      assert.deepEqual(decoded, decodeLinkMessageDeclared(frame));
+      assert.deepEqual(decoded, { ...m, tlvs: (m.tlvs.unknown?.length ?? 0) > 0 ? m.tlvs : {} });
+      // The decoded message is a copy: changing the frame afterwards does not change it.
+      if (decoded.name === 'peer_message' && decoded.message.length > 0) {
+        const before = Uint8Array.from(decoded.message);
+        frame.payload.fill(frame.payload[6]! ^ 0xff, 6);
+        assert.deepEqual(decoded.message, before);
+      }
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+test('peer_message: out-of-range values and malformed payloads fail exactly as the declared codec fails', () => {
+  const msg = (conn: number, message: unknown) => ({ name: 'peer_message', conn, message, tlvs: {} }) as unknown as LinkMessage;
+  const bad = [msg(-1, new Uint8Array(1)), msg(2 ** 32, new Uint8Array(1)), msg(1.5, new Uint8Array(1)), msg(Number.NaN, new Uint8Array(1)),
+    msg(1, new Uint8Array(0x10000)), msg(1, [1, 2, 3])];
+  for (const m of bad) {
+    const fast = outcome(() => encodeLinkMessage(m));
+    assert.ok('threw' in fast, `accepted ${JSON.stringify({ ...m, message: undefined })}`);
+    assert.deepEqual(fast, outcome(() => encodeLinkMessageDeclared(m)));
+  }
+  const good = new FrameDecoder().push(encodeLinkMessage(msg(7, Uint8Array.from([1, 2, 3]))))[0]!;
+  const variants = [
+    good.payload.subarray(0, 0), good.payload.subarray(0, 5), good.payload.subarray(0, 8), // truncated
+    Uint8Array.from([...good.payload, 0]), Uint8Array.from([...good.payload, 2, 0]), // trailing byte; unknown even TLV
+    Uint8Array.from([...good.payload, 3, 1, 9]), // unknown odd TLV: kept
+  ];
+  for (const payload of variants) {
+    assert.deepEqual(outcome(() => decodeLinkMessage({ type: good.type, payload })), outcome(() => decodeLinkMessageDeclared({ type: good.type, payload })));
+  }
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), (payload) => {
+      assert.deepEqual(outcome(() => decodeLinkMessage({ type: good.type, payload })), outcome(() => decodeLinkMessageDeclared({ type: good.type, payload })));
+    }),
+    { numRuns: 5_000 },
   );
 });

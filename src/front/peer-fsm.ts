@@ -24,7 +24,7 @@
 import { assertNever } from '../errors.js';
 import type { CreditLedger } from '../cluster/session.js';
 import { NoiseError, NoiseHandshake, type StaticEcdh, type Transport } from '../noise/index.js';
-import { WireDecodeError, decodeMessage, encodeMessage, isChannelType, peekType } from '../wire/index.js';
+import { WireDecodeError, decodeMessage, encodeMessage, isChannelType, messageDef, peekType } from '../wire/index.js';
 import { MAX_QUEUED_FORWARDS, OUR_PING_PONG_BYTES } from './constants.js';
 import { checkTheirInit, encodeOurInit, equal, hex, printable, type OurInit } from './init.js';
 
@@ -320,14 +320,17 @@ export class PeerConnection {
   #dispatch(s: Extract<State, { kind: 'attaching' | 'active' }>, bytes: Uint8Array, now: number): PeerAction[] {
     // BOLT 2 (types 32-255) runs on the backend (DESIGN §4): passed through raw, not parsed here; the
     // backend decodes it and answers a malformed one.
-    if (isChannelType(typeOf(bytes))) return this.#forward(s, bytes, typeOf(bytes), now);
+    const type = typeOf(bytes);
+    if (isChannelType(type)) return this.#forward(s, bytes, type, now);
+    // A type we do not decode (custom messages, e.g. the benchmarks' echo): decided on the type alone,
+    // without decoding (which would only copy the payload).
+    if (type >= 0 && messageDef(type) === undefined) return this.#unknownType(s, bytes, type, now);
     let m;
     try {
       m = decodeMessage(bytes);
     } catch (e) {
       return this.#malformed(bytes, e);
     }
-    const type = typeOf(bytes);
     const local: PeerAction = { kind: 'received', type, handling: 'local' };
     switch (m.name) {
       case 'ping': {
@@ -392,19 +395,24 @@ export class PeerConnection {
       case 'peer_storage':
       case 'peer_storage_retrieval':
         return this.#forward(s, bytes, type, now);
-      case 'unknown':
-        // BOLT #1: - upon receiving a message of _odd_, unknown type:
-        //     - MUST ignore the received message.
-        //
-        // Odd types we do not know may be known to the backend (custom messages, onion messages), so
-        // "ignore" here means "not ours": the backend decides, and ignores them if it does not know them.
-        if (type % 2 === 1 || isForwardedEvenType(type)) return this.#forward(s, bytes, type, now);
-        // BOLT #1: - upon receiving a message of _even_, unknown type:
-        //     - MUST close the connection.
-        return this.#close(`unknown even message type ${type}`, 'warn', `unknown even message type ${type}`);
+      case 'unknown': // (not reached: decided on the type above; listed so the switch stays exhaustive)
+        return this.#unknownType(s, bytes, type, now);
       default:
         return assertNever(m, 'peer message');
     }
+  }
+
+  /** A message of a type we do not decode. */
+  #unknownType(s: Extract<State, { kind: 'attaching' | 'active' }>, bytes: Uint8Array, type: number, now: number): PeerAction[] {
+    // BOLT #1: - upon receiving a message of _odd_, unknown type:
+    //     - MUST ignore the received message.
+    //
+    // Odd types we do not know may be known to the backend (custom messages, onion messages), so
+    // "ignore" here means "not ours": the backend decides, and ignores them if it does not know them.
+    if (type % 2 === 1 || isForwardedEvenType(type)) return this.#forward(s, bytes, type, now);
+    // BOLT #1: - upon receiving a message of _even_, unknown type:
+    //     - MUST close the connection.
+    return this.#close(`unknown even message type ${type}`, 'warn', `unknown even message type ${type}`);
   }
 
   /** Queue a message for the backend and send what credit allows. */

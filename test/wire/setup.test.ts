@@ -1,7 +1,7 @@
 // BOLT 1 messages: Appendix C (init extension) vectors and hand-checked layouts of the other setup messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeAddresses, decodeMessage, encodeMessage, formatAddress, MAX_MESSAGE_SIZE, WireDecodeError } from '../../src/wire/index.js';
+import { decodeAddresses, decodeMessage, encodeMessage, formatAddress, MAX_MESSAGE_SIZE, peekType, WireDecodeError } from '../../src/wire/index.js';
 import type { Message } from '../../src/wire/index.js';
 import { hex, loadBoltVector, toHex } from '../helpers/vectors.js';
 
@@ -86,4 +86,13 @@ test('whole-message limits: no type, truncated payload, oversize', () => {
   assert.throws(() => decodeMessage(hex('0012' + '0004' + '0002' + '00')), { kind: 'shortRead' });
   assert.throws(() => decodeMessage(new Uint8Array(MAX_MESSAGE_SIZE + 1)), { kind: 'badLength' });
   assert.throws(() => encodeMessage({ name: 'pong', ignored: new Uint8Array(65534), tlvs: {} }), { code: 'WIRE_ENCODE' });
+});
+
+test('peekType reads the big-endian type of any message of 2 bytes or more, and refuses shorter ones', () => {
+  assert.equal(peekType(Uint8Array.of(0x80, 0x01)), 32769);
+  assert.equal(peekType(Uint8Array.of(0, 16, 0xff)), 16);
+  assert.equal(peekType(Buffer.from([0xff, 0xff, 1, 2]).subarray(0, 2)), 0xffff);
+  for (const short of [new Uint8Array(0), Uint8Array.of(1)]) {
+    assert.throws(() => peekType(short), (e: unknown) => e instanceof WireDecodeError && e.kind === 'shortRead');
+  }
 });

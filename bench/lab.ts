@@ -10,7 +10,7 @@
  * baseline = the issue's 2000 ms goal (`baselineName: 'goal'`), ratio = ours / 2000, goal atMost 1.
  * Does not: run the lab, or invent rows when the lab did not run (returns []).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './measure.js';
 
@@ -28,5 +28,7 @@ export function labResults(file = LAB_RESULTS_FILE): BenchResult[] {
       throw new Error(`${file}: unexpected row ${JSON.stringify(r).slice(0, 200)}`);
     }
   }
-  return rows;
+  // Carried over, not measured by this bench run: say so, and when the lab measured them.
+  const at = statSync(file).mtime.toISOString();
+  return rows.map((r) => ({ ...r, note: `${r.note}; measured by the LAN lab test (test/lab/cluster-lab.test.ts) at ${at}, carried over from lab-results.json` }));
 }

@@ -22,13 +22,13 @@
  * Does not: serve HTML (the status page is for later), or hold state (the handlers do).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import { LnfleetError } from '../errors.js';
 import { API_MAX_BODY_BYTES } from './constants.js';
 import { BackendError, type BackendErrorCode } from './errors.js';
+import { listenOn } from '../listen.js';
 
 /** What the API asks of the daemon. */
 export interface ApiHandlers {
@@ -205,7 +205,5 @@ export async function startApi(opts: { host: string; port: number; password: str
       },
     );
   });
-  server.listen(opts.port, opts.host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenOn(server, opts.host, opts.port, 'api.listen') };
 }

@@ -26,6 +26,7 @@ import { HELLO_TIMEOUT_MS } from './constants.js';
 import { TokenBucket } from './ecdh.js';
 import { LinkSocket } from './link.js';
 import type { Front, FrontRegistry } from './fronts.js';
+import { listenOn } from '../listen.js';
 
 /** What the link server needs from its owner. */
 export interface LinkServerDeps {
@@ -66,8 +67,7 @@ export class LinkServer {
   /** Binds and starts the revocation watch. */
   static async start(deps: LinkServerDeps): Promise<LinkServer> {
     const s = new LinkServer(deps);
-    s.#server.listen(deps.port, deps.bind);
-    await Promise.race([once(s.#server, 'listening'), once(s.#server, 'error').then(([e]) => { throw e; })]);
+    await listenOn(s.#server, deps.bind, deps.port, 'cluster.port');
     const trust = deps.tls.trust;
     if (trust.mode === 'ca') {
       s.#watcher = trust.revocations.watch((r) => {

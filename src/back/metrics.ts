@@ -14,12 +14,11 @@
  *
  * Does not: collect process/GC default metrics (cheap to add with `collectDefaultMetrics({register})`).
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { EcdhStatusName } from './ecdh.js';
 import { DirectionTypeCounter } from '../hot-counter.js';
+import { listenOn } from '../listen.js';
 
 const ECDH_LABEL: Readonly<Record<EcdhStatusName, string>> = { ok: 'ok', rateLimited: 'rate_limited', invalidPoint: 'invalid_point' };
 
@@ -67,7 +66,5 @@ export async function serveMetrics(registry: Registry, host: string, port: numbe
       (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
     );
   });
-  server.listen(port, host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => { throw e; })]);
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenOn(server, host, port, 'metrics.listen') };
 }

@@ -125,10 +125,49 @@ async function getJson(url: string): Promise<unknown | undefined> {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadline: number, exited: () => string | undefined): Promise<T> {
+/** How much of a child's output `dev` keeps for its start-up error (characters). */
+const TAIL_CHARS = 16_384;
+
+/** The `lnfleet dev` option that moves the listener of each setting a `ListenError` can name. */
+const DEV_PORT_OPTION: Readonly<Record<string, string>> = {
+  'front.listen': '--port', 'front.health-listen': '--health-port', 'metrics.listen': '--metrics-port',
+  'api.listen': '--api-port', 'cluster.port': '--link-port',
+};
+
+/**
+ * Why a child stopped, from the end of its log: the error line `lnfleet <role>: [CODE] …` its CLI printed,
+ * or the last pino line at level error or above; undefined when the log says neither.
+ */
+export function lastErrorOf(logText: string): string | undefined {
+  const lines = logText.split('\n').slice(-200).reverse();
+  const cli = lines.find((l) => /^lnfleet \w+: \[[A-Z_]+\] /.test(l));
+  if (cli !== undefined) return cli.replace(/^lnfleet \w+: /, '');
+  for (const l of lines) {
+    if (!l.startsWith('{')) continue;
+    try {
+      const j = JSON.parse(l) as { level?: number; msg?: string; err?: unknown };
+      if ((j.level ?? 0) >= 50 && typeof j.msg === 'string') return j.msg;
+    } catch { /* not a log record */ }
+  }
+  return undefined;
+}
+
+/** What to tell the user about a child that exited during start-up: its own reason, a flag to try, its log. */
+function exitedMessage(name: string, what: string, output: { tail: string; log: string }): string {
+  const reason = lastErrorOf(output.tail);
+  const setting = reason?.match(/^\[LISTEN\] (\S+) /)?.[1];
+  const option = setting === undefined ? undefined : DEV_PORT_OPTION[setting];
+  return `${name} exited while waiting for ${what}${reason === undefined ? '' : `: ${reason}`}` +
+    `${option === undefined ? '' : ` (lnfleet dev ${option} picks another port)`}; its log: ${output.log}`;
+}
+
+async function waitFor<T>(
+  what: string, probe: () => Promise<T | undefined>, deadline: number, exited: () => string | undefined,
+  output: (name: string) => { tail: string; log: string },
+): Promise<T> {
   for (;;) {
     const dead = exited();
-    if (dead) throw new DevError('DEV_START', `${dead} exited while waiting for ${what}; see its log`);
+    if (dead) throw new DevError('DEV_START', exitedMessage(dead, what, output(dead)));
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new DevError('DEV_START', `timed out waiting for ${what}`);
@@ -170,10 +209,20 @@ export async function startDevCluster(opts: {
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
+    // The end of what it printed, kept here too: if it dies during start-up, its reason goes in our error
+    // (the log file may not have been written out yet when we notice).
+    tails.set(name, '');
+    const keep = (d: Buffer): void => { tails.set(name, (tails.get(name)! + d.toString('utf8')).slice(-TAIL_CHARS)); };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.once('close', () => closed.add(child));
     children.set(name, child);
     return child;
   };
-  const exitedEarly = (): string | undefined => [...children].find(([, c]) => c.exitCode !== null || c.signalCode !== null)?.[0];
+  const tails = new Map<string, string>();
+  const closed = new Set<ChildProcess>();
+  // Exited, with its output read to the end.
+  const exitedEarly = (): string | undefined => [...children].find(([, c]) => closed.has(c))?.[0];
   let stopping = false;
   const stop = async (): Promise<void> => {
     stopping = true;
@@ -187,13 +236,14 @@ export async function startDevCluster(opts: {
   try {
     for (const name of configs.keys()) spawnChild(name);
     const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
-    const status = await waitFor('the backend API', () => getJson(`http://127.0.0.1:${opts.ports.api}/status`), deadline, exitedEarly);
+    const died = (name: string): { tail: string; log: string } => ({ tail: tails.get(name) ?? '', log: join(dir, 'logs', `${name}.log`) });
+    const status = await waitFor('the backend API', () => getJson(`http://127.0.0.1:${opts.ports.api}/status`), deadline, exitedEarly, died);
     const nodeId = (status as { nodeId?: string }).nodeId;
     if (typeof nodeId !== 'string') throw new DevError('DEV_START', 'the backend API /status has no nodeId');
     const fronts: ClusterInfo['fronts'] = [];
     for (let i = 0; i < opts.fronts; i++) {
       const health = opts.ports.health + i;
-      await waitFor(`front-${i + 1} to be ready`, () => getJson(`http://127.0.0.1:${health}/readyz`), deadline, exitedEarly);
+      await waitFor(`front-${i + 1} to be ready`, () => getJson(`http://127.0.0.1:${health}/readyz`), deadline, exitedEarly, died);
       fronts.push({ id: `front-${i + 1}`, host: '127.0.0.1', port: opts.ports.peer + i, health });
     }
     const info: ClusterInfo = { nodeId, fronts, backend: { link: opts.ports.link, api: opts.ports.api } };

@@ -37,7 +37,6 @@
  * Does not: import `src/back`, or hold state worth backing up.
  */
 import { X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { availableParallelism, hostname, networkInterfaces } from 'node:os';
 import type { Server as HttpServer } from 'node:http';
@@ -64,6 +63,7 @@ import { socks5Connect } from './socks5.js';
 import { FrontGossip } from './gossip.js';
 import { activeEngine } from '../crypto/engines.js';
 import { inlineStats, verifyThreadsFor, VerifyPool } from '../gossip/verify-pool.js';
+import { listenOn } from '../listen.js';
 
 /** Options of {@link startFront}; all optional, for tests and embedding. */
 export interface StartFrontOptions {
@@ -183,12 +183,11 @@ export async function startFront(config: LoadedConfig, opts: StartFrontOptions =
   const server = createServer({ pauseOnConnect: false }, (s) => front.accept(s));
   const http: HealthServer[] = [];
   try {
-    server.listen(peerListen.port, peerListen.host);
-    await once(server, 'listening');
+    await listenOn(server, peerListen.host, peerListen.port, 'front.listen');
     const handlers = { status: () => front.status(), registry: front.metrics.registry };
     http.push(await startHealthServer(opts.healthListen ?? v['front.health-listen'], { ...handlers, vrrp: (r) => front.vrrp(r) }));
     const metricsListen = opts.metricsListen !== undefined ? opts.metricsListen : v['metrics.enabled'] ? v['metrics.listen'] : null;
-    if (metricsListen !== null) http.push(await startHealthServer(metricsListen, handlers));
+    if (metricsListen !== null) http.push(await startHealthServer(metricsListen, handlers, 'metrics.listen'));
   } catch (e) {
     server.close();
     for (const h of http) h.server.close();

@@ -19,11 +19,10 @@
  * loopback listener, and the LAN listener is read-only.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { handleVrrpPost, VRRP_MAX_BODY_BYTES, VRRP_PATH, type BoardSnapshot, type VrrpRole } from '../board/index.js';
 import type { VerifyPoolStats } from '../gossip/verify-pool.js';
+import { listenOn } from '../listen.js';
 
 /** What `/healthz` reports. */
 export interface FrontStatus {
@@ -73,7 +72,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null>
 }
 
 /** Starts one health listener; resolves once listening. */
-export async function startHealthServer(listen: { host: string; port: number }, h: HealthHandlers): Promise<HealthServer> {
+export async function startHealthServer(listen: { host: string; port: number }, h: HealthHandlers, setting = 'front.health-listen'): Promise<HealthServer> {
   const paths = ['/healthz', '/readyz', '/metrics', ...(h.vrrp !== undefined ? [`POST ${VRRP_PATH}`] : [])];
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -118,7 +117,5 @@ export async function startHealthServer(listen: { host: string; port: number }, 
         json(404, { error: 'not found', paths });
     }
   });
-  server.listen(listen.port, listen.host);
-  await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenOn(server, listen.host, listen.port, setting) };
 }

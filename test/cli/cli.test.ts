@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { COMMAND_NAMES, loadCommands, main } from '../../src/cli/main.js';
+import { lastErrorOf } from '../../src/cli/dev.js';
 
 const COMMANDS = await loadCommands();
 
@@ -86,4 +87,13 @@ test('a subcommand\'s --help prints that subcommand\'s usage and runs nothing', 
     assert.match(cap.out.join('\n'), first, argv.join(' '));
     assert.deepEqual(cap.err, [], argv.join(' '));
   }
+});
+
+test('dev: a child\'s start-up failure is read from its output: the CLI error line, else the last pino error', () => {
+  const pino = (level: number, msg: string): string => JSON.stringify({ level, time: 1, msg });
+  assert.equal(lastErrorOf([pino(30, 'starting'), 'lnfleet front: [LISTEN] front.listen 127.0.0.1:9735: the address is already in use', ''].join('\n')),
+    '[LISTEN] front.listen 127.0.0.1:9735: the address is already in use');
+  assert.equal(lastErrorOf([pino(30, 'starting'), pino(50, 'database is locked'), pino(30, 'stopping'), 'at foo (bar.js:1:2)'].join('\n')), 'database is locked');
+  assert.equal(lastErrorOf([pino(30, 'starting'), 'Error: something', '    at x'].join('\n')), undefined);
+  assert.equal(lastErrorOf(''), undefined);
 });

@@ -111,3 +111,8 @@ export const VERIFY_WORKER_RESTART_MS = 250;
 
 /** Largest restart delay of a verification worker (ms). */
 export const VERIFY_WORKER_RESTART_MAX_MS = 10_000;
+/**
+ * How long `VerifyPool.close()` waits for a thread to finish its queued batches and exit before terminating
+ * it (ms). A batch takes milliseconds; the wait only matters for a thread that hangs.
+ */
+export const VERIFY_WORKER_STOP_GRACE_MS = 2_000;

@@ -26,11 +26,16 @@ export interface VerifyWorkerData {
   readonly engine: EngineName;
 }
 
-/** Main thread → worker: one packed batch. */
-export interface VerifyRequest {
-  readonly id: number;
-  readonly batch: ArrayBuffer;
-}
+/**
+ * Main thread → worker: one packed batch; `stop`: end once the messages before it are answered (`close()`);
+ * `crash`: throw, as a crashing thread would (`crashThread()`, the drill of tests and `lnfleet selftest`).
+ * The pool never terminates a busy thread: a thread terminated inside a native secp256k1 call can abort
+ * the whole process (node-addon-api rethrows an exception it cannot hand to a terminating thread).
+ */
+export type VerifyRequest =
+  | { readonly type: 'batch'; readonly id: number; readonly batch: ArrayBuffer }
+  | { readonly type: 'stop' }
+  | { readonly type: 'crash' };
 
 /** Worker → main thread: its engine loaded, or the verdicts of one batch (1 = every signature holds). */
 export type VerifyReply =

@@ -31,6 +31,7 @@ import {
   VERIFY_WORKER_MAX_FAILED_STARTS,
   VERIFY_WORKER_RESTART_MAX_MS,
   VERIFY_WORKER_RESTART_MS,
+  VERIFY_WORKER_STOP_GRACE_MS,
 } from './limits.js';
 
 /**
@@ -122,6 +123,25 @@ class Slot {
 }
 
 /** The front's signature-verification threads. */
+/** Resolves when `worker` has exited, whatever it emitted before (`events.once` would reject on its 'error'). */
+function exitOf(worker: Worker): Promise<void> {
+  return new Promise((resolve) => worker.once('exit', () => resolve()));
+}
+
+/**
+ * Asks a thread to end after what it was sent (`stop`), and terminates it only if it has not ended within
+ * `VERIFY_WORKER_STOP_GRACE_MS`: never while it is inside a native call, short of a hang.
+ */
+async function stopWorker(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return; // already gone
+  const exited = exitOf(worker);
+  worker.postMessage({ type: 'stop' } satisfies VerifyRequest);
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), VERIFY_WORKER_STOP_GRACE_MS); });
+  if ((await Promise.race([exited, grace])) === 'late') await worker.terminate();
+  clearTimeout(timer);
+}
+
 export class VerifyPool {
   readonly engine: Secp256k1Engine;
   readonly #log: Logger;
@@ -195,7 +215,7 @@ export class VerifyPool {
       this.#batches.set(id, { ...turn, slot });
       const batch = packBatch(turn.jobs);
       if (slot.outstanding === turn.signatures) slot.state.worker.ref(); // work in flight keeps the process up
-      slot.state.worker.postMessage({ id, batch } satisfies VerifyRequest, [batch]);
+      slot.state.worker.postMessage({ type: 'batch', id, batch } satisfies VerifyRequest, [batch]);
     }
   }
 
@@ -211,22 +231,31 @@ export class VerifyPool {
   }
 
   /**
-   * Ends thread `index` the way a crash would (the pool is not told it was asked): its jobs are verified
-   * inline and it restarts. For tests and `lnfleet selftest`, which prove that path.
+   * Makes thread `index` crash (it throws when it reads this request; the pool is not told it was asked):
+   * batches posted after this call are never answered by it, so they are verified inline, and it restarts.
+   * Resolves once it has exited. For tests and `lnfleet selftest`, which prove that path.
    */
-  async terminateThread(index: number): Promise<void> {
+  async crashThread(index: number): Promise<void> {
     const s = this.#slots[index];
-    if (s !== undefined && s.live && 'worker' in s.state) await s.state.worker.terminate();
+    if (s === undefined || !s.live || !('worker' in s.state)) return;
+    const worker = s.state.worker;
+    const exited = exitOf(worker);
+    worker.postMessage({ type: 'crash' } satisfies VerifyRequest);
+    await exited;
   }
 
-  /** Terminates every thread; jobs not answered yet are dropped (their `done` is never called). */
+  /**
+   * Stops every thread once it has answered what it was sent (a thread is terminated only if it does not
+   * end within `VERIFY_WORKER_STOP_GRACE_MS`); answers arriving meanwhile are dropped, as are jobs not
+   * answered yet (their `done` is never called).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const ending: Promise<number>[] = [];
+    const ending: Promise<void>[] = [];
     for (const s of this.#slots) {
       if (s.state.name === 'restarting') clearTimeout(s.state.timer);
-      if (s.state.name === 'starting' || s.state.name === 'ready') ending.push(s.state.worker.terminate());
+      if (s.state.name === 'starting' || s.state.name === 'ready') ending.push(stopWorker(s.state.worker));
       s.state = { name: 'closed' };
       s.turn = undefined;
     }

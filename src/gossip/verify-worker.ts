@@ -11,6 +11,7 @@
  * Does not: decide anything about the messages, or keep state between batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { assertNever } from '../errors.js';
 import { loadEngine } from '../crypto/engines.js';
 import { verifyBatch, type VerifyReply, type VerifyRequest, type VerifyWorkerData } from './verify-batch.js';
 
@@ -18,7 +19,19 @@ const port = parentPort;
 if (port === null) throw new Error('verify-worker runs as a worker thread (started by VerifyPool)');
 const engine = loadEngine((workerData as VerifyWorkerData).engine);
 port.on('message', (m: VerifyRequest) => {
-  const verdicts = verifyBatch(m.batch, engine);
-  port.postMessage({ type: 'verdicts', id: m.id, verdicts } satisfies VerifyReply, [verdicts.buffer]);
+  switch (m.type) {
+    case 'batch': {
+      const verdicts = verifyBatch(m.batch, engine);
+      port.postMessage({ type: 'verdicts', id: m.id, verdicts } satisfies VerifyReply, [verdicts.buffer]);
+      return;
+    }
+    case 'stop':
+      port.close(); // nothing else keeps the thread alive: it ends here, between native calls
+      return;
+    case 'crash':
+      throw new Error('crash drill: this verification thread was told to die');
+    default:
+      assertNever(m, 'verify request');
+  }
 });
 port.postMessage({ type: 'ready', engine: engine.name } satisfies VerifyReply);

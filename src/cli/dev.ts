@@ -50,6 +50,8 @@ export interface DevCluster {
   readonly dataDir: string;
   /** The child processes, by name (`back`, `front-1`, …): tests kill them to test failures. */
   readonly children: ReadonlyMap<string, ChildProcess>;
+  /** Why child `name` stopped, from the end of its output (see {@link lastErrorOf}); undefined if it did not say. */
+  reason(name: string): string | undefined;
   /** Starts a stopped child again with the same config (tests: backend restart, front back up). */
   restart(name: string): ChildProcess;
   /** Stops every child; resolves when all have exited. */
@@ -248,7 +250,7 @@ export async function startDevCluster(opts: {
     }
     const info: ClusterInfo = { nodeId, fronts, backend: { link: opts.ports.link, api: opts.ports.api } };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(info, null, 2) + '\n');
-    return { info, dataDir: dir, children, stop, restart: spawnChild, get stopping() { return stopping; } };
+    return { info, dataDir: dir, children, stop, restart: spawnChild, reason: (name) => lastErrorOf(tails.get(name) ?? ''), get stopping() { return stopping; } };
   } catch (e) {
     await stop();
     throw e;
@@ -296,7 +298,12 @@ export const devCommand: Command = {
     io.out(`API http://127.0.0.1:${ports.api}/status · logs ${join(cluster.dataDir, 'logs')} · ${join(cluster.dataDir, 'cluster.json')}`);
     io.out('running; Ctrl-C stops it');
     for (const [name, child] of cluster.children) {
-      child.on('exit', (code, signal) => cluster.stopping || io.err(`${name} exited (${signal ?? `code ${code}`}); see ${join(cluster.dataDir, 'logs', `${name}.log`)}`));
+      // 'close': after its output was read to the end, so its own reason is in.
+      child.on('close', (code, signal) => {
+        if (cluster.stopping) return;
+        const why = cluster.reason(name);
+        io.err(`${name} exited (${signal ?? `code ${code}`})${why === undefined ? '' : `: ${why}`}; see ${join(cluster.dataDir, 'logs', `${name}.log`)}`);
+      });
     }
     await new Promise<void>((res) => {
       const onSignal = (): void => { io.out('stopping …'); res(); };

@@ -20,7 +20,7 @@ import type { Logger } from '../log.js';
 import type { LinkMessageNamed } from '../cluster/messages.js';
 import { SYNC_KIND } from '../cluster/gossip-messages.js';
 import { FEATURE_BY_NAME } from '../wire/features.js';
-import { FeatureVector } from '../wire/feature-vector.js';
+import { bitmapHas } from '../wire/feature-vector.js';
 import { QUERY_OPTION } from '../wire/messages/queries.js';
 import { decodeMessage, encodeMessage } from '../wire/registry.js';
 import type { Front } from './fronts.js';
@@ -59,9 +59,10 @@ export function offersGossipQueries(theirInit: Uint8Array): boolean {
     return false;
   }
   if (m.name !== 'init') return false;
-  const v = FeatureVector.union(FeatureVector.fromBytes(m.globalfeatures), FeatureVector.fromBytes(m.features));
-  return v.support(FEATURE_BY_NAME.get('gossip_queries')!.evenBit) !== undefined;
+  // Once per attached peer: the two bits in place, in either vector (BOLT 1: globalfeatures | features).
+  return [GOSSIP_QUERIES, GOSSIP_QUERIES + 1].some((bit) => bitmapHas(m.globalfeatures, bit) || bitmapHas(m.features, bit));
 }
+const GOSSIP_QUERIES = FEATURE_BY_NAME.get('gossip_queries')!.evenBit;
 
 /** Picks sync peers and sends their fronts `sync_request`s. */
 export class GossipSync {

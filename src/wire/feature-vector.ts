@@ -14,6 +14,15 @@ import { FEATURE_BY_NAME, FEATURES, featureForBit } from './features.js';
 /** How a feature is offered: `required` (even bit; wins if both are set), `optional` (odd bit only). */
 export type FeatureSupport = 'required' | 'optional';
 
+/**
+ * Is `bit` set in the big-endian feature bitmap `b`? Reads the bitmap in place, for hot paths that test one
+ * bit of a peer's `init` (a `FeatureVector` builds a set of every bit first).
+ */
+export function bitmapHas(b: Uint8Array, bit: number): boolean {
+  const i = b.length - 1 - (bit >> 3);
+  return i >= 0 && (b[i]! & (1 << (bit & 7))) !== 0;
+}
+
 /** A set of feature bits. Mutable with `set`/`clear`; `toBytes()` gives the minimal encoding. */
 export class FeatureVector {
   private readonly on = new Set<number>();

@@ -2,7 +2,9 @@
 // unknown required bits, dependencies and contexts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
+  bitmapHas,
   assertNoUnknownRequired,
   bitsOutOfContext,
   FEATURES,
@@ -101,4 +103,16 @@ test('contexts: bits outside their context are reported', () => {
   assert.deepEqual(bitsOutOfContext(v, 'T'), [1, 17, 49]);
   assert.deepEqual(bitsOutOfContext(v, 'C'), [1, 17, 23, 49]);
   assert.deepEqual(bitsOutOfContext(FeatureVector.fromBits([201]), 'N'), []);
+});
+
+test('bitmapHas reads one bit in place exactly as FeatureVector.fromBytes(...).has does', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 0, max: 400 }), (b, bit) => {
+      assert.equal(bitmapHas(b, bit), FeatureVector.fromBytes(b).has(bit));
+    }),
+    { numRuns: 5_000 },
+  );
+  assert.equal(bitmapHas(Uint8Array.of(0x80, 0x00), 15), true);
+  assert.equal(bitmapHas(Uint8Array.of(0x80, 0x00), 7), false);
+  assert.equal(bitmapHas(new Uint8Array(0), 0), false);
 });

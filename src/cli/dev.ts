@@ -137,13 +137,15 @@ const DEV_PORT_OPTION: Readonly<Record<string, string>> = {
 };
 
 /**
- * Why a child stopped, from the end of its log: the error line `lnfleet <role>: [CODE] …` its CLI printed,
- * or the last pino line at level error or above; undefined when the log says neither.
+ * Why a child stopped, from the end of its log: the error line `lnfleet <role>: [CODE] …` its CLI printed (or
+ * a `[CODE] …` line of its configuration report), else the last pino line at level error or above;
+ * undefined when the log says neither.
  */
 export function lastErrorOf(logText: string): string | undefined {
   const lines = logText.split('\n').slice(-200).reverse();
-  const cli = lines.find((l) => /^lnfleet \w+: \[[A-Z_]+\] /.test(l));
-  if (cli !== undefined) return cli.replace(/^lnfleet \w+: /, '');
+  // `lnfleet front: [LISTEN] …`, or one indented `  [CONFIG_…] …` line of a configuration report.
+  const cli = lines.find((l) => /^(?:lnfleet \w+: |\s+)\[[A-Z_]+\] /.test(l));
+  if (cli !== undefined) return cli.replace(/^(?:lnfleet \w+: |\s+)/, '');
   for (const l of lines) {
     if (!l.startsWith('{')) continue;
     try {

@@ -95,5 +95,7 @@ test('dev: a child\'s start-up failure is read from its output: the CLI error li
     '[LISTEN] front.listen 127.0.0.1:9735: the address is already in use');
   assert.equal(lastErrorOf([pino(30, 'starting'), pino(50, 'database is locked'), pino(30, 'stopping'), 'at foo (bar.js:1:2)'].join('\n')), 'database is locked');
   assert.equal(lastErrorOf([pino(30, 'starting'), 'Error: something', '    at x'].join('\n')), undefined);
+  assert.equal(lastErrorOf(['configuration for role back is invalid (1 problem):', '  [CONFIG_IO] config: cannot read config file /x.conf (ENOENT)', ''].join('\n')),
+    '[CONFIG_IO] config: cannot read config file /x.conf (ENOENT)');
   assert.equal(lastErrorOf(''), undefined);
 });

@@ -50,6 +50,8 @@ export interface GossipSyncDeps {
   readonly log: Logger;
 }
 
+const GOSSIP_QUERIES = FEATURE_BY_NAME.get('gossip_queries')!.evenBit;
+
 /** True if a raw `init` offers `gossip_queries` (bit 6 or 7, in `features` or `globalfeatures`). */
 export function offersGossipQueries(theirInit: Uint8Array): boolean {
   let m;
@@ -62,7 +64,6 @@ export function offersGossipQueries(theirInit: Uint8Array): boolean {
   // Once per attached peer: the two bits in place, in either vector (BOLT 1: globalfeatures | features).
   return [GOSSIP_QUERIES, GOSSIP_QUERIES + 1].some((bit) => bitmapHas(m.globalfeatures, bit) || bitmapHas(m.features, bit));
 }
-const GOSSIP_QUERIES = FEATURE_BY_NAME.get('gossip_queries')!.evenBit;
 
 /** Picks sync peers and sends their fronts `sync_request`s. */
 export class GossipSync {

@@ -12,6 +12,7 @@
 import { LnfleetError } from '../errors.js';
 import { MAX_LINK_FRAME_BYTES } from './constants.js';
 import { Writer } from '../wire/reader.js';
+import { readU32BE, writeU32BE } from '../bytes.js';
 
 /** One frame off the link: the message type and its payload bytes. */
 export interface Frame {
@@ -32,27 +33,21 @@ const HEADER = 4;
 const TYPE = 2;
 
 /** Bytes before a frame's payload: u32 length, u16 type. */
-const PREFIX = HEADER + TYPE;
-/** Bytes before a frame's payload: u32 length, u16 type. */
-export const FRAME_PREFIX_BYTES = PREFIX;
+export const FRAME_PREFIX_BYTES = HEADER + TYPE;
 
 /**
  * Writes the prefix of a frame whose payload is `payloadBytes` long into `out` at 0 (for a caller that
  * fills the payload in itself). Within `MAX_LINK_FRAME_BYTES`: the caller's message bounds its size.
  */
 export function writeFramePrefix(out: Uint8Array, type: number, payloadBytes: number): void {
-  const length = TYPE + payloadBytes;
-  out[0] = length >>> 24;
-  out[1] = (length >>> 16) & 0xff;
-  out[2] = (length >>> 8) & 0xff;
-  out[3] = length & 0xff;
+  writeU32BE(out, 0, TYPE + payloadBytes);
   out[4] = type >>> 8;
   out[5] = type & 0xff;
 }
 
 /** Encodes one frame. Throws `FrameError` if the payload would exceed `MAX_LINK_FRAME_BYTES`. */
 export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
-  const w = new Writer(PREFIX + payload.length);
+  const w = new Writer(FRAME_PREFIX_BYTES + payload.length);
   beginFrame(w, type);
   w.bytes(payload);
   return endFrame(w.finish());
@@ -111,15 +106,15 @@ export class FrameDecoder {
     while (this.held >= HEADER) {
       // The usual case reads the prefix in place; one split across chunks is copied out first.
       const first = this.chunks[0]!;
-      const head = first.length >= PREFIX ? first : this.peek(PREFIX);
-      const length = head[0]! * 0x1000000 + ((head[1]! << 16) | (head[2]! << 8) | head[3]!);
+      const head = first.length >= FRAME_PREFIX_BYTES ? first : this.peek(FRAME_PREFIX_BYTES);
+      const length = readU32BE(head, 0);
       if (length > this.maxFrame) {
         throw new FrameError('tooLarge', `peer declared a link frame of ${length} bytes (max ${this.maxFrame})`);
       }
       if (length < TYPE) throw new FrameError('tooSmall', `link frame length ${length} is shorter than its type`);
       if (this.held < HEADER + length) break;
       const type = (head[HEADER]! << 8) | head[HEADER + 1]!;
-      this.skip(PREFIX);
+      this.skip(FRAME_PREFIX_BYTES);
       // The payload is a fresh copy, so the caller may keep it while the chunks are reused.
       frames.push({ type, payload: this.take(length - TYPE) });
     }

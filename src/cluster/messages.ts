@@ -17,7 +17,7 @@ import { bool, str16 } from './codecs.js';
 import { tlvStream } from '../wire/tlv.js';
 import { msg, type MessageOf } from '../wire/messages/define.js';
 import { beginFrame, endFrame, FRAME_PREFIX_BYTES, writeFramePrefix, type Frame } from './frame.js';
-import { pooledBytes } from '../bytes.js';
+import { pooledBytes, readU32BE, writeU32BE } from '../bytes.js';
 
 /** First buffer size when encoding a link message (a peer or gossip message fits; larger ones grow). */
 const LINK_WRITER_CAPACITY = 1024;
@@ -166,10 +166,7 @@ function encodePeerMessageFast(m: LinkMessageNamed<'peer_message'>): Uint8Array 
   const out = pooledBytes(FRAME_PREFIX_BYTES + PEER_MESSAGE_FIXED_BYTES + n);
   writeFramePrefix(out, peerMessage.type, PEER_MESSAGE_FIXED_BYTES + n);
   const o = FRAME_PREFIX_BYTES;
-  out[o] = conn >>> 24;
-  out[o + 1] = (conn >>> 16) & 0xff;
-  out[o + 2] = (conn >>> 8) & 0xff;
-  out[o + 3] = conn & 0xff;
+  writeU32BE(out, o, conn);
   out[o + 4] = n >>> 8;
   out[o + 5] = n & 0xff;
   out.set(message, o + PEER_MESSAGE_FIXED_BYTES);
@@ -178,7 +175,7 @@ function encodePeerMessageFast(m: LinkMessageNamed<'peer_message'>): Uint8Array 
 
 function decodePeerMessageFast(p: Uint8Array): LinkMessageNamed<'peer_message'> | undefined {
   if (p.length < PEER_MESSAGE_FIXED_BYTES || p.length !== PEER_MESSAGE_FIXED_BYTES + ((p[4]! << 8) | p[5]!)) return undefined;
-  const conn = p[0]! * 0x1000000 + ((p[1]! << 16) | (p[2]! << 8) | p[3]!);
+  const conn = readU32BE(p, 0);
   // A copy, as the declared codec makes (`Reader.bytes`): the message never aliases the frame.
   return { name: 'peer_message', conn, message: Uint8Array.prototype.slice.call(p, PEER_MESSAGE_FIXED_BYTES), tlvs: {} };
 }

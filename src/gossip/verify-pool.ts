@@ -122,7 +122,6 @@ class Slot {
   }
 }
 
-/** The front's signature-verification threads. */
 /** Resolves when `worker` has exited, whatever it emitted before (`events.once` would reject on its 'error'). */
 function exitOf(worker: Worker): Promise<void> {
   return new Promise((resolve) => worker.once('exit', () => resolve()));
@@ -142,6 +141,7 @@ async function stopWorker(worker: Worker): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The front's signature-verification threads. */
 export class VerifyPool {
   readonly engine: Secp256k1Engine;
   readonly #log: Logger;

@@ -68,6 +68,11 @@ export interface NodeKey {
  */
 export const CHANNEL_SEED_LABEL = new TextEncoder().encode('lnfleet/channel-master-seed/v1');
 
+/** What `NodeKey.ecdh` throws for a point that is not a compressed secp256k1 public key. */
+function invalidEcdhPoint(): CryptoError {
+  return new CryptoError('invalidPublicKey', 'ECDH point is not a valid compressed secp256k1 public key');
+}
+
 /**
  * Builds a `NodeKey` from 32 private-key bytes and zeroes `priv32`. Throws `KEY_INVALID` (and still
  * zeroes the input) if the bytes are not a valid secp256k1 scalar (1..n-1).
@@ -91,14 +96,13 @@ export function createNodeKey(priv32: Uint8Array, provider: KeyProviderName, eng
     nodeIdHex: hex,
     provider,
     ecdh(point33: Uint8Array): Uint8Array {
-      const invalid = (): CryptoError => new CryptoError('invalidPublicKey', 'ECDH point is not a valid compressed secp256k1 public key');
-      if (!(point33 instanceof Uint8Array) || point33.length !== 33) throw invalid();
+      if (!(point33 instanceof Uint8Array) || point33.length !== 33) throw invalidEcdhPoint();
       // Once per handshake on the backend: the engine parses (and so checks) the point itself; a separate
       // check first would parse it twice.
       try {
         return engine.ecdh(point33, live());
       } catch (e) {
-        throw e instanceof CryptoError && e.kind === 'invalidPublicKey' ? invalid() : e;
+        throw e instanceof CryptoError && e.kind === 'invalidPublicKey' ? invalidEcdhPoint() : e;
       }
     },
     sign: (digest32) => engine.sign(digest32, live()),

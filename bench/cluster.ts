@@ -178,44 +178,51 @@ export async function benchHandshakes(s: ClusterBenchSizes['handshakes']): Promi
   });
 }
 
+/** One path's handshake rounds so far: rate per round, totals, and CPU seconds of the processes it runs on. */
+interface HandshakePath<P extends string> {
+  readonly cmd: Extract<LoadgenCommand, { cmd: 'handshakes' }>;
+  readonly pids: Readonly<Record<P, number>>;
+  readonly rates: number[];
+  completed: number;
+  failed: number;
+  readonly cpu: Record<P, number>;
+}
+
+function handshakePath<P extends string>(cmd: HandshakePath<P>['cmd'], pids: Readonly<Record<P, number>>): HandshakePath<P> {
+  const cpu = Object.fromEntries(Object.keys(pids).map((k) => [k, 0])) as Record<P, number>;
+  return { cmd, pids, rates: [], completed: 0, failed: 0, cpu };
+}
+
+/** Runs one timed round of `path` and adds it to the path's totals. */
+async function handshakeRound<P extends string>(c: BenchCluster, path: HandshakePath<P>, s: ClusterBenchSizes['handshakes']): Promise<void> {
+  const names = Object.keys(path.pids) as P[];
+  const before = names.map((k) => cpuSeconds(path.pids[k]));
+  const h = await c.loadgen.run<HandshakesResult>(path.cmd, s.msPerRound + 60_000);
+  names.forEach((k, i) => { path.cpu[k] += cpuSeconds(path.pids[k]) - before[i]!; });
+  path.completed += h.completed;
+  path.failed += h.failed;
+  path.rates.push(h.completed / (h.elapsedMs / 1000));
+}
+
 async function handshakesOn(c: BenchCluster, floorAt: { port: number; nodeId: string; pid: number }, s: ClusterBenchSizes['handshakes']): Promise<BenchResult> {
-  const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency };
-  const floorCmd = { ...cmd, port: floorAt.port, nodeId: floorAt.nodeId };
-  let floorCpu = 0;
-  let floorCompleted = 0;
-  let floorFailed = 0;
-  const timeout = s.msPerRound + 60_000;
+  const cmd = { cmd: 'handshakes' as const, port: c.frontPort, nodeId: c.nodeId, concurrency: s.concurrency, ms: s.msPerRound, maxCount: s.maxPerRound };
+  const oursPath = handshakePath(cmd, { front: c.frontPid, backend: process.pid, loadgen: c.loadgen.pid });
+  const floorPath = handshakePath({ ...cmd, port: floorAt.port, nodeId: floorAt.nodeId }, { floor: floorAt.pid });
   // Untimed warm-up: with 1.5 s of it, the first two timed rounds still ran at 55–80% of the later ones.
-  await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.warmupMs, maxCount: s.maxPerRound }, s.warmupMs + 60_000);
-  await c.loadgen.run<HandshakesResult>({ ...floorCmd, ms: s.warmupMs, maxCount: s.maxPerRound }, s.warmupMs + 60_000);
+  for (const p of [oursPath, floorPath]) await c.loadgen.run<HandshakesResult>({ ...p.cmd, ms: s.warmupMs }, s.warmupMs + 60_000);
   const op = responderCryptoOp();
   rate(op, 100, 8);
-  const ours: number[] = [];
   const base: number[] = [];
   const baseCpu: number[] = [];
-  const floor: number[] = [];
-  let completed = 0;
-  let failed = 0;
-  const cpu = { front: 0, backend: 0, loadgen: 0 };
   for (let r = 0; r < s.rounds; r++) {
     const b = rateAndCpu(op, s.baselineMs, 8);
     base.push(b.wall);
     baseCpu.push(b.perCpuSecond);
-    const before = { front: cpuSeconds(c.frontPid), backend: cpuSeconds(process.pid), loadgen: cpuSeconds(c.loadgen.pid) };
-    const h = await c.loadgen.run<HandshakesResult>({ ...cmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
-    cpu.front += cpuSeconds(c.frontPid) - before.front;
-    cpu.backend += cpuSeconds(process.pid) - before.backend;
-    cpu.loadgen += cpuSeconds(c.loadgen.pid) - before.loadgen;
-    completed += h.completed;
-    failed += h.failed;
-    ours.push(h.completed / (h.elapsedMs / 1000));
-    const f0 = cpuSeconds(floorAt.pid);
-    const f = await c.loadgen.run<HandshakesResult>({ ...floorCmd, ms: s.msPerRound, maxCount: s.maxPerRound }, timeout);
-    floorCpu += cpuSeconds(floorAt.pid) - f0;
-    floorCompleted += f.completed;
-    floorFailed += f.failed;
-    floor.push(f.completed / (f.elapsedMs / 1000));
+    await handshakeRound(c, oursPath, s);
+    await handshakeRound(c, floorPath, s);
   }
+  const { rates: ours, completed, failed, cpu } = oursPath;
+  const floor = floorPath.rates;
   const o = median(ours);
   const b = median(base);
   const fl = median(floor);
@@ -235,9 +242,9 @@ async function handshakesOn(c: BenchCluster, floorAt: { port: number; nodeId: st
       `Backend ECDH bucket raised for the bench. Baseline: ${RESPONDER_CRYPTO}; median of ${s.rounds} rounds interleaved with ours. ` +
       `The initiator (load generator) costs as much crypto again on the same 2 cores. ` +
       `Responder floor (bench/responder-floor.ts: one process with the node key, acts 1–3 with local ECDH, our init, pongs; ` +
-      `no link, backend, state machine, checks or limits), same load generator, rounds interleaved with ours: ${floorCompleted} completed, ${floorFailed} failed, ${fl.toFixed(0)}/s, ` +
+      `no link, backend, state machine, checks or limits), same load generator, rounds interleaved with ours: ${floorPath.completed} completed, ${floorPath.failed} failed, ${fl.toFixed(0)}/s, ` +
       `ratio ${(fl / b).toFixed(3)} to the baseline; ours ÷ floor ${(o / fl).toFixed(2)}; ` +
-      `its CPU per handshake ${floorCompleted > 0 ? (floorCpu * 1000 / floorCompleted).toFixed(3) : 'n/a'} ms. ` +
+      `its CPU per handshake ${floorPath.completed > 0 ? (floorPath.cpu.floor * 1000 / floorPath.completed).toFixed(3) : 'n/a'} ms. ` +
       `CPU per completed handshake (/proc/<pid>/stat): front ${perMs(cpu.front)} ms, backend ${perMs(cpu.backend)} ms, load generator ${perMs(cpu.loadgen)} ms; ` +
       `baseline crypto ${(1000 / b).toFixed(3)} ms. ` +
       `Per CPU-second (front + backend CPU, load generator excluded): ours ${oursPerCpu.toFixed(0)} vs baseline ${basePerCpu.toFixed(0)} ` +
